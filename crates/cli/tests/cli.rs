@@ -1,0 +1,96 @@
+//! The `metamon` binary as a user runs it: `check` over folders, `compile` of one file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn metamon(args: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_metamon")).args(args).current_dir(repo()).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// A scratch folder inside the repo, so framework compilers resolve from its node_modules.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = repo().join("tests/.scratch").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn check_reports_zero_errors_for_one_valid_component_per_framework() {
+    let (code, output) = metamon(&["check", "tests/fixtures/check-ok"]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("checked 5 files, 0 errors"), "{output}");
+}
+
+#[test]
+fn check_reports_each_broken_variant_at_its_mtm_line() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("Missing.mtm", "export default 1;\n", "Missing.mtm:1:1"),
+        ("Unterminated.mtm", "---\ntarget: react\nexport default 1;\n", "Unterminated.mtm:1:1"),
+        ("Yaml.mtm", "---\ntarget: react\nchannels: [a\n---\nx\n", "Yaml.mtm:4:"),
+        ("Key.mtm", "---\ntarget: react\nchanels: []\n---\nx\n", "Key.mtm:3:1"),
+        ("Channels.mtm", "---\ntarget: react\nchannels: login\n---\nx\n", "Channels.mtm:3:11"),
+        ("Emit.mtm", "---\ntarget: react\nchannels:\n  - event: a\n    emit: on-a\n---\nx\n", "Emit.mtm:5:11"),
+        ("Target.mtm", "---\ntarget: angular\n---\nx\n", "Target.mtm:2:9"),
+        ("Empty.mtm", "---\ntarget: react\n---\n\n", "Empty.mtm:4:1"),
+        ("React.mtm", "---\ntarget: react\n---\nexport default function A() {\n  return <p>{</p>;\n}\n", "React.mtm:5:"),
+        ("Vue.mtm", "---\ntarget: vue\n---\n<script setup>\nconst a = ;\n</script>\n<template><p>hi</p></template>\n", "Vue.mtm:5:"),
+        ("Svelte.mtm", "---\ntarget: svelte\n---\n<script>\n  let a = $state(0);\n</script>\n<p>{a</p>\n", "Svelte.mtm:7:"),
+        ("Solid.mtm", "---\ntarget: solid\n---\nexport default function A() {\n  return <div><p></div>;\n}\n", "Solid.mtm:5:"),
+    ];
+    let scratch = Scratch::new("check-broken");
+    for (name, text, _) in cases {
+        std::fs::write(scratch.0.join(name), text).unwrap();
+    }
+    let folder = scratch.0.to_string_lossy().to_string();
+    let (code, output) = metamon(&["check", &folder]);
+    assert_eq!(code, 1, "{output}");
+    for (_, _, location) in cases {
+        assert!(output.contains(location), "expected {location} in:\n{output}");
+    }
+    assert!(output.contains(&format!("checked {} files, {} errors", cases.len(), cases.len())), "{output}");
+}
+
+#[test]
+fn compile_shows_the_emit_function_wired_to_the_bus() {
+    let (code, output) = metamon(&["compile", "tests/fixtures/check-ok/src/Counter.mtm"]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("import { defineChannels as __metamon_defineChannels } from \"metamon\""), "{output}");
+    assert!(output.contains("const { onUserLogin } = __metamon_defineChannels(import.meta, [{ event: \"userLogin\", emit: \"onUserLogin\" }])"), "{output}");
+    assert!(output.contains("from \"metamon/react\""), "{output}");
+}
+
+#[test]
+fn compile_of_a_missing_file_is_an_error_not_a_panic() {
+    let (code, output) = metamon(&["compile", "tests/fixtures/nope.mtm"]);
+    assert_eq!(code, 1);
+    assert!(output.contains("cannot read"), "{output}");
+}
+
+#[test]
+fn help_and_version() {
+    let (code, output) = metamon(&["--help"]);
+    assert_eq!(code, 0);
+    for command in ["check", "compile", "dev"] {
+        assert!(output.contains(command), "{output}");
+    }
+    let (code, output) = metamon(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(output.contains(env!("CARGO_PKG_VERSION")));
+}

@@ -1,0 +1,125 @@
+//! One stage: a source file in, browser JavaScript and a source map out (or diagnostics).
+//! React and plain scripts compile in Rust with oxc; Vue, Svelte and Solid go through the
+//! frameworks' own compilers in a Node worker; CSS goes through lightningcss.
+
+mod css;
+mod mtm;
+mod script;
+mod worker;
+
+pub use css::{compile_css, css_module_js};
+pub use metamon_mtm::{Diagnostic, Target};
+pub use script::{ScriptOptions, compile_script, line_column};
+pub use worker::{NodeWorker, WorkerKind};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// What kind of module a file is, by its name (and the Solid include patterns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    Mtm,
+    /// `.js`, `.mjs`, `.jsx`, `.ts`, `.tsx` for React or plain code.
+    Script,
+    /// A native Solid `.jsx`/`.tsx` (matched by the Solid include patterns).
+    SolidScript,
+    Vue,
+    Svelte,
+    Css,
+    Json,
+}
+
+pub struct Options {
+    /// Project root: framework compilers are loaded from its `node_modules`.
+    pub root: PathBuf,
+    /// Emit HMR code (React Refresh registration, `import.meta.hot` handlers).
+    pub hmr: bool,
+    /// Which `.jsx`/`.tsx` files are Solid rather than React.
+    pub solid_include: GlobSet,
+}
+
+/// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
+pub const DEFAULT_SOLID_INCLUDE: [&str; 2] = ["**/solid/**/*.{jsx,tsx}", "**/*.solid.{jsx,tsx}"];
+
+impl Options {
+    pub fn new(root: impl Into<PathBuf>, hmr: bool) -> Self {
+        Self { root: root.into(), hmr, solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid") }
+    }
+}
+
+pub fn solid_globs(patterns: &[&str]) -> Result<GlobSet, globset::Error> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern)?);
+    }
+    builder.build()
+}
+
+/// The compiled module.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    pub code: String,
+    /// Source map (v3 JSON) pointing into the original file.
+    pub map: Option<Value>,
+    /// CSS the framework compiler extracted (Vue `<style>`, Svelte styles); served as its own
+    /// module, `<file>?css`, which the code imports.
+    pub css: Option<String>,
+    /// For `.mtm` files: the framework it targets.
+    pub target: Option<Target>,
+}
+
+pub fn module_kind(relative_path: &str, options: &Options) -> Option<ModuleKind> {
+    let extension = Path::new(relative_path).extension()?.to_str()?;
+    Some(match extension {
+        "mtm" => ModuleKind::Mtm,
+        "jsx" | "tsx" if options.solid_include.is_match(relative_path) => ModuleKind::SolidScript,
+        "js" | "mjs" | "jsx" | "ts" | "tsx" | "mts" => ModuleKind::Script,
+        "vue" => ModuleKind::Vue,
+        "svelte" => ModuleKind::Svelte,
+        "css" => ModuleKind::Css,
+        "json" => ModuleKind::Json,
+        _ => return None,
+    })
+}
+
+/// Compiles one file. `file` is its name for diagnostics and source maps (relative to the
+/// root), `path` its absolute path (handed to framework compilers).
+pub fn compile(file: &str, path: &Path, bytes: &[u8], options: &Options, worker: &NodeWorker) -> Result<Compiled, Vec<Diagnostic>> {
+    let kind = module_kind(file, options).ok_or_else(|| vec![Diagnostic::new("compile::unknown-kind", file, 1, 1, "Metamon does not know how to compile this kind of file")])?;
+    if kind == ModuleKind::Mtm {
+        return mtm::compile_mtm(file, path, bytes, options, worker);
+    }
+    let source = std::str::from_utf8(bytes).map_err(|_| vec![Diagnostic::new("compile::not-utf8", file, 1, 1, "this file is not UTF-8 text")])?;
+    match kind {
+        ModuleKind::Script => {
+            let script = ScriptOptions { react_refresh: options.hmr, ..ScriptOptions::default() };
+            compile_script(file, source, &script)
+        }
+        ModuleKind::SolidScript => worker.compile_framework(WorkerKind::Solid, file, path, source, source, options),
+        ModuleKind::Vue => worker.compile_framework(WorkerKind::Vue, file, path, source, source, options),
+        ModuleKind::Svelte => worker.compile_framework(WorkerKind::Svelte, file, path, source, source, options),
+        ModuleKind::Css => compile_css(file, source, file.ends_with(".module.css")),
+        ModuleKind::Json => {
+            let value: Value = serde_json::from_str(source).map_err(|error| vec![Diagnostic::new("compile::json", file, error.line(), error.column(), format!("invalid JSON: {error}"))])?;
+            Ok(Compiled { code: format!("export default {value};\n"), ..Compiled::default() })
+        }
+        ModuleKind::Mtm => unreachable!("handled above"),
+    }
+}
+
+/// Shifts a source map down by `lines` generated lines (code was prepended above it).
+pub fn shift_map(map: &mut Value, lines: usize) {
+    if let Some(Value::String(mappings)) = map.get_mut("mappings") {
+        mappings.insert_str(0, &";".repeat(lines));
+    }
+}
+
+/// Points a source map at the original file and embeds its text.
+pub(crate) fn set_map_source(map: &mut Value, file: &str, original: &str) {
+    map["sources"] = Value::from(vec![format!("/{}", file.trim_start_matches('/'))]);
+    map["sourcesContent"] = Value::from(vec![original]);
+}
+
+#[cfg(test)]
+mod tests;

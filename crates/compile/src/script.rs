@@ -1,0 +1,119 @@
+//! JavaScript, TypeScript and JSX through oxc: types stripped, JSX to the automatic runtime,
+//! React Refresh registration when hot reload is on.
+
+use crate::{Compiled, Diagnostic, set_map_source, shift_map};
+use oxc::allocator::Allocator;
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::diagnostics::OxcDiagnostic;
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::SourceType;
+use oxc::transformer::{JsxOptions, JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
+use std::path::Path;
+
+#[derive(Debug, Clone, Default)]
+pub struct ScriptOptions {
+    /// Register components with React Refresh and make the module a refresh boundary.
+    pub react_refresh: bool,
+    /// Parse as TSX whatever the file name says (`.mtm` bodies).
+    pub force_tsx: bool,
+    /// The text the source map should embed (the whole `.mtm` file for `.mtm` bodies).
+    pub original: Option<String>,
+}
+
+/// Compiles a script module. `file` names the module in diagnostics and the source map.
+pub fn compile_script(file: &str, source: &str, options: &ScriptOptions) -> Result<Compiled, Vec<Diagnostic>> {
+    let allocator = Allocator::default();
+    let source_type = if options.force_tsx {
+        SourceType::tsx()
+    } else {
+        match Path::new(file).extension().and_then(|e| e.to_str()) {
+            Some("ts" | "mts") => SourceType::ts(),
+            Some("tsx") => SourceType::tsx(),
+            // Plain `.js` may hold JSX in React projects; parsing it as JSX costs nothing.
+            _ => SourceType::jsx(),
+        }
+    };
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if parsed.panicked || parsed.diagnostics.has_errors() {
+        return Err(to_diagnostics(file, source, parsed.diagnostics.errors()));
+    }
+    let mut program = parsed.program;
+    let semantic = SemanticBuilder::new().with_excess_capacity(2.0).build(&program);
+    let semantic_errors: Vec<&OxcDiagnostic> = semantic.diagnostics.errors().collect();
+    if !semantic_errors.is_empty() {
+        return Err(to_diagnostics(file, source, semantic_errors.into_iter()));
+    }
+    let scoping = semantic.semantic.into_scoping();
+    let transform = TransformOptions {
+        jsx: JsxOptions {
+            runtime: JsxRuntime::Automatic,
+            development: true,
+            refresh: options.react_refresh.then(ReactRefreshOptions::default),
+            ..JsxOptions::enable()
+        },
+        ..TransformOptions::default()
+    };
+    let path = Path::new(file);
+    let transformed = Transformer::new(&allocator, path, &transform).build_with_scoping(scoping, &mut program);
+    if transformed.diagnostics.has_errors() {
+        return Err(to_diagnostics(file, source, transformed.diagnostics.errors()));
+    }
+    let codegen_options = CodegenOptions { source_map_path: Some(path.to_path_buf()), ..CodegenOptions::default() };
+    let generated = Codegen::new().with_options(codegen_options).build(&program);
+    let mut map = generated.map.and_then(|m| serde_json::from_str(&m.to_json_string()).ok());
+    let mut code = generated.code;
+    if options.react_refresh && code.contains("$RefreshReg$(") {
+        let (header, footer) = refresh_wrapper(file);
+        code = format!("{header}{code}{footer}");
+        if let Some(map) = map.as_mut() {
+            shift_map(map, header.lines().count());
+        }
+    }
+    if let Some(map) = map.as_mut() {
+        set_map_source(map, file, options.original.as_deref().unwrap_or(source));
+    }
+    Ok(Compiled { code, map, ..Compiled::default() })
+}
+
+/// What `@vitejs/plugin-react` wraps around a module with components: route the transform's
+/// `$RefreshReg$`/`$RefreshSig$` calls to this module and accept updates that keep it a
+/// component-only module (else invalidate, so the importer takes the update).
+fn refresh_wrapper(file: &str) -> (String, String) {
+    let id = serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
+    let header = format!(
+        "import * as RefreshRuntime from \"/@metamon/react-refresh\";\n\
+         const inWebWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;\n\
+         let prevRefreshReg, prevRefreshSig;\n\
+         if (import.meta.hot && !inWebWorker) {{ prevRefreshReg = window.$RefreshReg$; prevRefreshSig = window.$RefreshSig$; window.$RefreshReg$ = RefreshRuntime.getRefreshReg({id}); window.$RefreshSig$ = RefreshRuntime.createSignatureFunctionForTransform; }}\n"
+    );
+    let footer = format!(
+        "\nif (import.meta.hot && !inWebWorker) {{ window.$RefreshReg$ = prevRefreshReg; window.$RefreshSig$ = prevRefreshSig; }}\n\
+         if (import.meta.hot && !inWebWorker) {{ RefreshRuntime.__hmr_import(import.meta.url).then((currentExports) => {{ RefreshRuntime.registerExportsForReactRefresh({id}, currentExports); import.meta.hot.accept((nextExports) => {{ if (!nextExports) return; const invalidateMessage = RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate({id}, currentExports, nextExports); if (invalidateMessage) import.meta.hot.invalidate(invalidateMessage); }}); }}); }}\n"
+    );
+    (header, footer)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..source.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn to_diagnostics<'d>(file: &str, source: &str, errors: impl Iterator<Item = &'d OxcDiagnostic>) -> Vec<Diagnostic> {
+    errors
+        .map(|error| {
+            let label = error.labels.iter().find(|l| l.primary()).or_else(|| error.labels.first());
+            let (offset, length) = label.map_or((0, 1), |l| (l.offset() as usize, l.len() as usize));
+            let (line, column) = line_column(source, offset);
+            let mut diagnostic = Diagnostic::new("syntax", file, line, column, error.message.to_string()).with_length(length);
+            if let Some(help) = &error.help {
+                diagnostic = diagnostic.with_help(help.to_string());
+            }
+            diagnostic
+        })
+        .collect()
+}

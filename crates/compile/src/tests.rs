@@ -1,0 +1,95 @@
+use super::*;
+
+fn react(file: &str, source: &str) -> String {
+    let options = Options::new("/tmp", true);
+    match compile(file, Path::new(file), source.as_bytes(), &options, &NodeWorker::new()) {
+        Ok(compiled) => compiled.code,
+        Err(errors) => panic!("{errors:?}"),
+    }
+}
+
+fn errors(file: &str, source: &str) -> Vec<Diagnostic> {
+    let options = Options::new("/tmp", true);
+    compile(file, Path::new(file), source.as_bytes(), &options, &NodeWorker::new()).unwrap_err()
+}
+
+const COUNTER: &str = "---
+target: react
+channels:
+  - event: userLogin
+    emit: onUserLogin
+---
+import { useState } from 'react';
+
+export default function Counter() {
+  const [count, setCount] = useState(0);
+  const [users] = useMetamonSignal('users', 0);
+  return <button onClick={() => { setCount(count + 1); onUserLogin({ count }); }}>{count} {users}</button>;
+}
+";
+
+#[test]
+fn react_mtm_with_channel() {
+    insta::assert_snapshot!(react("src/Counter.mtm", COUNTER));
+}
+
+#[test]
+fn react_mtm_explicit_imports_are_not_doubled() {
+    let source = "---\ntarget: react\n---\nimport { useMetamonSignal } from 'metamon/react';\nexport default function A() { const [v] = useMetamonSignal('a', 1); return <p>{v}</p>; }\n";
+    let code = react("src/A.mtm", source);
+    assert_eq!(code.matches("useMetamonSignal,").count() + code.matches("{ useMetamonSignal }").count(), 1, "{code}");
+    assert!(code.contains("useMetamonPubSub"), "the hook not imported by hand is still injected: {code}");
+}
+
+#[test]
+fn tsx_native_component() {
+    insta::assert_snapshot!(react("src/Hello.tsx", "type P = { name: string };\nexport function Hello({ name }: P) {\n  return <h1>Hello {name}</h1>;\n}\n"));
+}
+
+#[test]
+fn plain_ts_module_has_no_refresh_wrapper() {
+    let code = react("src/util.ts", "export const add = (a: number, b: number): number => a + b;\n");
+    assert!(!code.contains("RefreshRuntime"), "{code}");
+    assert!(code.contains("export const add = (a, b) => a + b;"), "{code}");
+}
+
+#[test]
+fn syntax_error_in_mtm_body_points_at_mtm_line() {
+    let source = "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n---\nexport default function A() {\n  return <p>{</p>;\n}\n";
+    let errors = errors("src/A.mtm", source);
+    assert_eq!(errors[0].file, "src/A.mtm");
+    assert_eq!(errors[0].line, 8, "{errors:?}");
+}
+
+#[test]
+fn source_map_points_into_the_mtm_file() {
+    let options = Options::new("/tmp", false);
+    let compiled = compile("src/Counter.mtm", Path::new("src/Counter.mtm"), COUNTER.as_bytes(), &options, &NodeWorker::new()).unwrap();
+    let map = compiled.map.unwrap();
+    assert_eq!(map["sources"][0], "/src/Counter.mtm");
+    assert_eq!(map["sourcesContent"][0], COUNTER);
+}
+
+#[test]
+fn css_and_css_modules() {
+    let plain = compile_css("src/a.css", ":root { --accent: red }\n.box { color: var(--accent) }\n", false).unwrap();
+    insta::assert_snapshot!(plain.code);
+    let module = compile_css("src/a.module.css", ".title { color: red }\n", true).unwrap();
+    assert!(module.code.contains("\"title\":"), "{}", module.code);
+    let broken = compile_css("src/b.css", ".a {\n  color: red;\n}\n.b { color: }\n", false).unwrap_err();
+    assert_eq!((broken[0].file.as_str(), broken[0].line), ("src/b.css", 4), "{broken:?}");
+}
+
+#[test]
+fn json_module() {
+    let code = react("data.json", "{\"a\": [1, 2]}");
+    assert_eq!(code, "export default {\"a\":[1,2]};\n");
+}
+
+#[test]
+fn solid_include_patterns() {
+    let options = Options::new("/tmp", true);
+    assert_eq!(module_kind("src/solid/Toggle.jsx", &options), Some(ModuleKind::SolidScript));
+    assert_eq!(module_kind("src/Toggle.solid.tsx", &options), Some(ModuleKind::SolidScript));
+    assert_eq!(module_kind("src/Toggle.jsx", &options), Some(ModuleKind::Script));
+}

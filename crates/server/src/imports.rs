@@ -1,0 +1,140 @@
+//! Finds what a compiled module imports (static, re-exports, dynamic with a literal) and which
+//! updates it accepts (`import.meta.hot.accept(…)`), with byte spans for the rewriter.
+
+use oxc::allocator::Allocator;
+use oxc::ast::ast::{Argument, CallExpression, Expression, ImportDeclarationSpecifier, ImportExpression, Statement};
+use oxc::ast_visit::{Visit, walk};
+use oxc::parser::Parser;
+use oxc::span::{GetSpan, SourceType, Span};
+
+/// `import a, { b as c } from "x"` / `import * as n from "x"`: what the statement binds, so a
+/// CommonJS dependency's exports can be bound the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bindings {
+    pub default: Option<String>,
+    pub namespace: Option<String>,
+    /// (imported name, local name)
+    pub named: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub specifier: String,
+    /// The string literal, quotes included.
+    pub literal: (usize, usize),
+    /// For `import … from` statements with bindings: the whole statement and its bindings.
+    pub statement: Option<((usize, usize), Bindings)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub imports: Vec<Import>,
+    pub self_accepting: bool,
+    pub accepted_deps: Vec<String>,
+}
+
+pub fn scan(code: &str) -> Result<Scan, String> {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
+    if parsed.panicked || parsed.diagnostics.has_errors() {
+        let message = parsed.diagnostics.errors().next().map_or_else(|| "unknown parse error".to_string(), |e| e.message.to_string());
+        return Err(message);
+    }
+    let mut scanner = Scanner::default();
+    for statement in &parsed.program.body {
+        match statement {
+            Statement::ImportDeclaration(import) => {
+                let bindings = import.specifiers.as_ref().filter(|s| !s.is_empty()).map(|specifiers| {
+                    let mut bindings = Bindings::default();
+                    for specifier in specifiers {
+                        match specifier {
+                            ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => bindings.default = Some(s.local.name.to_string()),
+                            ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => bindings.namespace = Some(s.local.name.to_string()),
+                            ImportDeclarationSpecifier::ImportSpecifier(s) => bindings.named.push((s.imported.name().to_string(), s.local.name.to_string())),
+                        }
+                    }
+                    (range(import.span), bindings)
+                });
+                scanner.push(import.source.value.as_str(), import.source.span, bindings);
+            }
+            Statement::ExportFromDeclaration(export) => scanner.push(export.source.value.as_str(), export.source.span, None),
+            Statement::ExportAllDeclaration(export) => scanner.push(export.source.value.as_str(), export.source.span, None),
+            _ => {}
+        }
+    }
+    scanner.visit_program(&parsed.program);
+    scanner.scan.imports.sort_by_key(|import| import.literal.0);
+    scanner.scan.imports.dedup_by_key(|import| import.literal.0);
+    Ok(scanner.scan)
+}
+
+#[derive(Default)]
+struct Scanner {
+    scan: Scan,
+}
+
+impl Scanner {
+    fn push(&mut self, specifier: &str, span: Span, statement: Option<((usize, usize), Bindings)>) {
+        self.scan.imports.push(Import { specifier: specifier.to_string(), literal: range(span), statement });
+    }
+}
+
+impl<'a> Visit<'a> for Scanner {
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Expression::StringLiteral(literal) = &it.source {
+            self.push(literal.value.as_str(), literal.span, None);
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if is_hot_accept(&it.callee) {
+            match it.arguments.first() {
+                Some(Argument::StringLiteral(dep)) => self.scan.accepted_deps.push(dep.value.to_string()),
+                Some(Argument::ArrayExpression(deps)) => {
+                    for element in &deps.elements {
+                        if let Some(Expression::StringLiteral(dep)) = element.as_expression() {
+                            self.scan.accepted_deps.push(dep.value.to_string());
+                        }
+                    }
+                }
+                _ => self.scan.self_accepting = true,
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+}
+
+/// `import.meta.hot.accept`
+fn is_hot_accept(callee: &Expression) -> bool {
+    let Expression::StaticMemberExpression(accept) = callee.without_parentheses() else { return false };
+    if accept.property.name != "accept" {
+        return false;
+    }
+    let Expression::StaticMemberExpression(hot) = &accept.object else { return false };
+    hot.property.name == "hot" && matches!(&hot.object, Expression::ImportMeta(_))
+}
+
+fn range(span: Span) -> (usize, usize) {
+    let span = span.span();
+    (span.start as usize, span.end as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_imports_and_accepts() {
+        let code = "import React, { useState as us } from 'react';\nimport './a.css';\nexport * from \"./b.js\";\nconst m = import('./lazy.jsx');\nimport.meta.hot.accept();\nimport.meta.hot.accept('./dep.js', () => {});\n";
+        let scan = scan(code).unwrap();
+        let specifiers: Vec<&str> = scan.imports.iter().map(|i| i.specifier.as_str()).collect();
+        assert_eq!(specifiers, ["react", "./a.css", "./b.js", "./lazy.jsx"]);
+        let bindings = &scan.imports[0].statement.as_ref().unwrap().1;
+        assert_eq!(bindings.default.as_deref(), Some("React"));
+        assert_eq!(bindings.named, [("useState".to_string(), "us".to_string())]);
+        assert!(scan.self_accepting);
+        assert_eq!(scan.accepted_deps, ["./dep.js"]);
+        assert_eq!(&code[scan.imports[1].literal.0..scan.imports[1].literal.1], "'./a.css'");
+    }
+}

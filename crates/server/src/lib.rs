@@ -1,0 +1,179 @@
+//! `metamon dev`: serves an app as native ES modules with hot module replacement.
+//!
+//! Request flow: `http` routes a URL to a module key → `transform` (compile, find and resolve
+//! imports, cache in the `graph`) → `render` (imports written as URLs) → browser. Save flow:
+//! `watch` (debounced batch) → `hmr` (recompile, walk the graph to the accepting modules) →
+//! WebSocket message → `runtime/client.js` re-imports and calls the accept handlers.
+
+mod deps;
+mod graph;
+mod hmr;
+mod http;
+mod imports;
+mod security;
+mod transform;
+mod watch;
+
+pub use security::{file_for_url, host_allowed, origin_allowed};
+
+use deps::DepsMetadata;
+use graph::Graph;
+use metamon_compile::{NodeWorker, Options};
+use oxc_resolver::{ResolveOptions, Resolver};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::broadcast;
+
+include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+pub struct DevOptions {
+    pub root: PathBuf,
+    pub port: Option<u16>,
+    pub host: Option<String>,
+}
+
+/// One error shown in the page's overlay and printed in the terminal.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ShownError {
+    pub kind: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub frame: String,
+}
+
+pub struct DevServer {
+    root: PathBuf,
+    host: String,
+    compile_options: Options,
+    worker: NodeWorker,
+    resolver: Resolver,
+    graph: Mutex<Graph>,
+    deps: RwLock<DepsMetadata>,
+    /// The specifiers bundled so far; a new one re-bundles them all (one copy of each framework).
+    dep_specifiers: tokio::sync::Mutex<BTreeSet<String>>,
+    /// HMR messages to every connected page.
+    hmr: broadcast::Sender<String>,
+    /// While warming up, new dependencies are collected and bundled together afterwards.
+    warming: AtomicBool,
+    bundled: AtomicBool,
+    /// Files that currently fail, with their errors.
+    errors: Mutex<BTreeMap<String, Vec<ShownError>>>,
+}
+
+impl DevServer {
+    pub fn new(root: PathBuf, host: String) -> Result<Arc<Self>, String> {
+        let root = root.canonicalize().map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
+        let resolver = Resolver::new(ResolveOptions {
+            extensions: [".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json"].map(String::from).to_vec(),
+            condition_names: ["development", "browser", "import", "module", "default"].map(String::from).to_vec(),
+            ..ResolveOptions::default()
+        });
+        let (hmr, _) = broadcast::channel(256);
+        Ok(Arc::new(Self {
+            compile_options: Options::new(&root, true),
+            root,
+            host,
+            worker: NodeWorker::new(),
+            resolver,
+            graph: Mutex::new(Graph::default()),
+            deps: RwLock::new(DepsMetadata::default()),
+            dep_specifiers: tokio::sync::Mutex::new(BTreeSet::new()),
+            hmr,
+            errors: Mutex::new(BTreeMap::new()),
+            warming: AtomicBool::new(false),
+            bundled: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// Bundles the app's dependencies before the first request: every module under the root is
+    /// transformed once (which also warms the cache) while bare imports are only collected, then
+    /// they are bundled together in one build.
+    pub async fn warm_up(self: &Arc<Self>) {
+        let mut keys = Vec::new();
+        watch::for_each_source_file(&self.root, &mut |path| {
+            let Ok(relative) = path.strip_prefix(&self.root) else { return };
+            let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
+            if matches!(metamon_compile::module_kind(&url, &self.compile_options), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json) {
+                keys.push(url);
+            }
+        });
+        self.warming.store(true, Ordering::SeqCst);
+        let mut tasks = tokio::task::JoinSet::new();
+        for key in keys {
+            let server = self.clone();
+            tasks.spawn(async move { server.transform(&key).await.err() });
+        }
+        while let Some(result) = tasks.join_next().await {
+            if let Ok(Some(diagnostics)) = result {
+                self.record_errors(diagnostics);
+            }
+        }
+        self.warming.store(false, Ordering::SeqCst);
+        if let Err(message) = self.add_dependencies(BTreeSet::new()).await {
+            eprintln!("  {message}");
+        }
+    }
+
+    /// Adds dependencies to the pre-bundle. Called with new ones while serving, it re-bundles
+    /// and reloads open pages, which must not mix two bundles of one framework.
+    async fn add_dependencies(self: &Arc<Self>, new: BTreeSet<String>) -> Result<(), String> {
+        let mut specifiers = self.dep_specifiers.lock().await;
+        let before = specifiers.len();
+        specifiers.extend(new);
+        if self.warming.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let first = !self.bundled.swap(true, Ordering::SeqCst);
+        if specifiers.len() == before && !first {
+            return Ok(());
+        }
+        let metadata = deps::prebundle(&self.root, &specifiers).await?;
+        *self.deps.write().unwrap_or_else(|e| e.into_inner()) = metadata;
+        if !first {
+            self.send(&serde_json::json!({ "type": "full-reload", "path": "*" }));
+        }
+        Ok(())
+    }
+
+    fn send(&self, message: &serde_json::Value) {
+        let _ = self.hmr.send(message.to_string());
+    }
+}
+
+/// Starts the dev server and runs until the process ends.
+pub async fn serve(options: DevOptions) -> Result<(), String> {
+    let host = options.host.unwrap_or_else(|| "127.0.0.1".to_string());
+    let server = DevServer::new(options.root, host.clone())?;
+    if !server.root.join("index.html").is_file() {
+        eprintln!("  warning: {} has no index.html", server.root.display());
+    }
+    let started = std::time::Instant::now();
+    server.warm_up().await;
+    let (listener, port) = bind(&host, options.port.unwrap_or(5173)).await?;
+    let _watcher = watch::start(server.clone())?;
+    println!("  ready in {} ms", started.elapsed().as_millis());
+    println!("  Local: http://{host}:{port}/");
+    let app = http::router(server);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(|e| e.to_string())
+}
+
+/// Binds the port, or the next free one.
+async fn bind(host: &str, port: u16) -> Result<(tokio::net::TcpListener, u16), String> {
+    let mut last_error = String::new();
+    for candidate in port..port.saturating_add(50) {
+        match tokio::net::TcpListener::bind((host, candidate)).await {
+            Ok(listener) => return Ok((listener, candidate)),
+            Err(error) => last_error = error.to_string(),
+        }
+    }
+    Err(format!("no free port from {port}: {last_error}"))
+}

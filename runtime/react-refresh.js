@@ -1,0 +1,168 @@
+// Metamon: React Refresh runtime + the boundary helpers that @vitejs/plugin-react
+// adds around it (refresh-runtime.js / refreshUtils.js), served at
+// `/@metamon/react-refresh`. No npm `react-refresh` package is needed in the
+// user's project: the runtime is vendored in ./vendor/react-refresh-runtime.js.
+//
+// The server wraps every React module like plugin-react does:
+//
+//   import * as RefreshRuntime from "/@metamon/react-refresh";
+//   ... window.$RefreshReg$ = RefreshRuntime.getRefreshReg("/src/App.jsx");
+//       window.$RefreshSig$ = RefreshRuntime.createSignatureFunctionForTransform; ...
+//   RefreshRuntime.__hmr_import(import.meta.url).then((currentExports) => {
+//     RefreshRuntime.registerExportsForReactRefresh("/src/App.jsx", currentExports);
+//     import.meta.hot.accept((nextExports) => {
+//       if (!nextExports) return;
+//       const invalidateMessage = RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate(
+//         "/src/App.jsx", currentExports, nextExports);
+//       if (invalidateMessage) import.meta.hot.invalidate(invalidateMessage);
+//     });
+//   });
+//
+// and index.html gets the preamble:
+//
+//   import { injectIntoGlobalHook } from "/@metamon/react-refresh";
+//   injectIntoGlobalHook(window);
+//   window.$RefreshReg$ = () => {};
+//   window.$RefreshSig$ = () => (type) => type;
+
+import RefreshRuntime from './vendor/react-refresh-runtime.js';
+
+export default RefreshRuntime;
+
+export const {
+  injectIntoGlobalHook,
+  createSignatureFunctionForTransform,
+  register,
+  setSignature,
+  isLikelyComponentType,
+  collectCustomHooksForSignature,
+  getFamilyByID,
+  getFamilyByType,
+  hasUnrecoverableErrors,
+  // Runs a refresh right now (not debounced). Prefer `enqueueUpdate()`.
+  performReactRefresh,
+} = RefreshRuntime;
+
+const g = typeof globalThis !== 'undefined' ? globalThis : window;
+
+function debounce(fn, delay) {
+  let handle;
+  return () => {
+    clearTimeout(handle);
+    handle = setTimeout(fn, delay);
+  };
+}
+
+// Hooks run (and awaited) before each refresh, like plugin-react's
+// `window.__registerBeforePerformReactRefresh`.
+const beforeRefreshHooks = [];
+export function registerBeforePerformReactRefresh(cb) {
+  beforeRefreshHooks.push(cb);
+}
+if (typeof g.__registerBeforePerformReactRefresh !== 'function') {
+  g.__registerBeforePerformReactRefresh = registerBeforePerformReactRefresh;
+}
+
+// A promise for the refresh that is scheduled but not done yet. The HMR client
+// (runtime/client.js) awaits everything in `globalThis.__METAMON_HMR_PENDING__`
+// after running accept callbacks, so "update applied" means "React re-rendered".
+let pending = null;
+let resolvePending = null;
+
+function pendingSet() {
+  if (!(g.__METAMON_HMR_PENDING__ instanceof Set)) g.__METAMON_HMR_PENDING__ = new Set();
+  return g.__METAMON_HMR_PENDING__;
+}
+
+const runRefresh = debounce(async () => {
+  const done = resolvePending;
+  const p = pending;
+  pending = null;
+  resolvePending = null;
+  try {
+    if (beforeRefreshHooks.length) await Promise.all(beforeRefreshHooks.map((cb) => cb()));
+    RefreshRuntime.performReactRefresh();
+  } catch (err) {
+    console.error('[metamon] React Refresh failed:', err);
+  } finally {
+    pendingSet().delete(p);
+    done && done();
+  }
+}, 16);
+
+/** Debounced `performReactRefresh` (16 ms); returns a promise resolved after the refresh ran. */
+export function enqueueUpdate() {
+  if (!pending) {
+    pending = new Promise((resolve) => {
+      resolvePending = resolve;
+    });
+    pendingSet().add(pending);
+  }
+  const p = pending;
+  runRefresh();
+  return p;
+}
+export const performReactRefreshDebounced = enqueueUpdate;
+
+function predicateOnExport(ignoredExports, moduleExports, predicate) {
+  for (const key in moduleExports) {
+    if (key === '__esModule') continue;
+    if (ignoredExports.includes(key)) continue;
+    const desc = Object.getOwnPropertyDescriptor(moduleExports, key);
+    if (desc && desc.get) return key;
+    if (!predicate(key, moduleExports[key])) return key;
+  }
+  return true;
+}
+
+/**
+ * Returns undefined when the module is a valid Fast Refresh boundary (and a
+ * refresh is enqueued), or an invalidation message string otherwise.
+ */
+export function validateRefreshBoundaryAndEnqueueUpdate(id, prevExports, nextExports) {
+  const ignoredExports =
+    (typeof g.__getReactRefreshIgnoredExports === 'function' &&
+      g.__getReactRefreshIgnoredExports({ id })) ||
+    [];
+  if (predicateOnExport(ignoredExports, prevExports, (key) => key in nextExports) !== true) {
+    return 'Could not Fast Refresh (export removed)';
+  }
+  if (predicateOnExport(ignoredExports, nextExports, (key) => key in prevExports) !== true) {
+    return 'Could not Fast Refresh (new export)';
+  }
+
+  let hasExports = false;
+  const allExportsAreComponentsOrUnchanged = predicateOnExport(
+    ignoredExports,
+    nextExports,
+    (key, value) => {
+      hasExports = true;
+      if (RefreshRuntime.isLikelyComponentType(value)) return true;
+      return prevExports[key] === nextExports[key];
+    },
+  );
+  if (hasExports && allExportsAreComponentsOrUnchanged === true) {
+    enqueueUpdate();
+    return undefined;
+  }
+  if (!hasExports) return 'Could not Fast Refresh (no exports)';
+  return `Could not Fast Refresh ("${allExportsAreComponentsOrUnchanged}" export is incompatible). Only export React components from a module to keep state on edit.`;
+}
+
+export function getRefreshReg(filename) {
+  return (type, id) => RefreshRuntime.register(type, filename + ' ' + id);
+}
+
+export function registerExportsForReactRefresh(filename, moduleExports) {
+  for (const key in moduleExports) {
+    if (key === '__esModule') continue;
+    const exportValue = moduleExports[key];
+    if (RefreshRuntime.isLikelyComponentType(exportValue)) {
+      // 'export' avoids a key collision when a renamed export shadows a local
+      // component name; register() ignores a second registration of the same type.
+      RefreshRuntime.register(exportValue, filename + ' export ' + key);
+    }
+  }
+}
+
+export const __hmr_import = (url) => import(/* @vite-ignore */ url);

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import RefreshRuntimeDefault from './vendor/react-refresh-runtime.js';
+import * as RefreshRuntime from './react-refresh.js';
+
+test('the vendored React Refresh runtime loads in Node as an ES module', () => {
+  for (const name of [
+    'injectIntoGlobalHook', 'register', 'createSignatureFunctionForTransform',
+    'performReactRefresh', 'isLikelyComponentType', 'getFamilyByType',
+  ]) {
+    assert.equal(typeof RefreshRuntimeDefault[name], 'function', name);
+  }
+  assert.equal(RefreshRuntime.default, RefreshRuntimeDefault);
+});
+
+test('react-refresh.js exports what the server-side wrapper and the preamble use', () => {
+  for (const name of [
+    'injectIntoGlobalHook', 'getRefreshReg', 'createSignatureFunctionForTransform',
+    'registerExportsForReactRefresh', 'validateRefreshBoundaryAndEnqueueUpdate',
+    '__hmr_import', 'performReactRefresh', 'enqueueUpdate',
+  ]) {
+    assert.equal(typeof RefreshRuntime[name], 'function', name);
+  }
+});
+
+test('injectIntoGlobalHook installs a DevTools hook on the given global', () => {
+  const fakeWindow = {};
+  RefreshRuntime.injectIntoGlobalHook(fakeWindow);
+  const hook = fakeWindow.__REACT_DEVTOOLS_GLOBAL_HOOK__;
+  assert.ok(hook);
+  assert.equal(typeof hook.inject, 'function');
+  assert.equal(typeof hook.onCommitFiberRoot, 'function');
+});
+
+test('getRefreshReg / registerExportsForReactRefresh register component families', () => {
+  function App() { return null; }
+  function Other() { return null; }
+  RefreshRuntime.getRefreshReg('/src/App.jsx')(App, 'App');
+  assert.ok(RefreshRuntime.getFamilyByID('/src/App.jsx App'));
+  RefreshRuntime.registerExportsForReactRefresh('/src/Other.jsx', { default: Other, notAComponent: 42 });
+  assert.ok(RefreshRuntime.getFamilyByID('/src/Other.jsx export default'));
+  assert.equal(RefreshRuntime.getFamilyByID('/src/Other.jsx export notAComponent'), undefined);
+});
+
+test('createSignatureFunctionForTransform returns the $RefreshSig$ helper', () => {
+  const sig = RefreshRuntime.createSignatureFunctionForTransform();
+  function C() { return null; }
+  assert.equal(sig(C, 'useState{[n, setN](0)}'), C);
+});
+
+test('validateRefreshBoundaryAndEnqueueUpdate: components only → refresh enqueued; otherwise a message', async () => {
+  function A() { return null; }
+  function A2() { return null; }
+  assert.equal(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/A.jsx', { default: A }, { default: A2 }), undefined);
+  const pending = globalThis.__METAMON_HMR_PENDING__;
+  assert.ok(pending instanceof Set && pending.size === 1, 'a pending refresh is registered for the client');
+  await Promise.all([...pending]);
+  assert.equal(pending.size, 0);
+
+  const same = { x: 1 };
+  assert.equal(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/B.jsx', { default: A, cfg: same }, { default: A2, cfg: same }), undefined);
+
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/C.jsx', { default: A, n: 1 }, { default: A2, n: 2 }), /"n" export is incompatible/);
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/D.jsx', { default: A, B: A }, { default: A2 }), /export removed/);
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/E.jsx', { default: A }, { default: A2, B: A }), /new export/);
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/F.js', {}, {}), /Could not Fast Refresh/);
+  if (pending.size) await Promise.all([...pending]);
+});
+
+test('__hmr_import imports a module by URL', async () => {
+  const mod = await RefreshRuntime.__hmr_import(new URL('./core.js', import.meta.url).href);
+  assert.equal(typeof mod.signal, 'function');
+});

@@ -1,0 +1,56 @@
+// Metamon React adapter, served for `import … from 'metamon/react'`.
+//
+//   const [count, setCount] = useMetamonSignal('cart:count', 0);
+//   const { emit, subscribe } = useMetamonPubSub();
+//   useEffect(() => subscribe('cart:add', (item) => …), [subscribe]);
+//
+// `react` is rewritten by the dev server to the pre-bundled dependency.
+
+import { useCallback, useEffect, useId, useMemo, useRef, useSyncExternalStore } from 'react';
+import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+
+/**
+ * Reads and writes the named global signal `key` (see `signal()` in core.js).
+ * Like useState, the setter also accepts an updater function `(prev) => next`.
+ * @returns {[any, (valueOrUpdater: any) => void]}
+ */
+export function useMetamonSignal(key, initial) {
+  // signal() is an idempotent lookup: calling it on every render also picks
+  // up a fresh signal after destroySignal(key).
+  const sig = signal(key, initial);
+  const value = useSyncExternalStore(sig.subscribe, sig.get, sig.get);
+  const setValue = useCallback(
+    (next) => (typeof next === 'function' ? sig.update(next) : sig.set(next)),
+    [sig],
+  );
+  return [value, setValue];
+}
+
+let instanceCounter = 0;
+
+/**
+ * Pub/sub bound to the calling component: subscriptions made through
+ * `subscribe` are owned by this component instance and removed on unmount.
+ * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
+ */
+export function useMetamonPubSub() {
+  const reactId = useId();
+  // useId() is unique within one React root only; the counter makes the owner
+  // id unique across roots too.
+  const ref = useRef(null);
+  if (ref.current === null) ref.current = `react:${reactId}#${++instanceCounter}`;
+  const ownerId = ref.current;
+
+  useEffect(() => () => {
+    unsubscribeAll(ownerId);
+  }, [ownerId]);
+
+  return useMemo(
+    () => ({
+      ownerId,
+      emit,
+      subscribe: (event, handler) => subscribe(event, handler, ownerId),
+    }),
+    [ownerId],
+  );
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what the showcase needs and serves it under `metamon dev`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+cargo build --release -p metamon
+exec target/release/metamon dev examples/showcase "$@"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: Rust (unit, snapshot, CLI), runtime and worker JS, browser end-to-end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+cargo test --workspace
+node --test worker/ runtime/
+cargo build -p metamon
+node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,102 @@
+// The dev server's walking skeleton in a real browser: React `.mtm` and native `.jsx`
+// components hot-update with their state, a module nothing accepts reloads the page, a syntax
+// error shows an overlay at the `.mtm` line while the page keeps working.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import http from 'node:http';
+import { copyFixture, startServer, launchBrowser, openPage, save, overlayText, cleanup } from './harness.mjs';
+
+let dir, server, browser, page, log;
+
+before(async () => {
+  dir = copyFixture('react-app');
+  server = await startServer(dir);
+  browser = await launchBrowser();
+  ({ page, log } = await openPage(browser, server.url));
+  await page.waitForSelector('#mtm .label', { timeout: 30000 });
+  await page.evaluate(() => { window.__marker = 'kept'; });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) cleanup(dir);
+});
+
+const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
+
+async function clickTimes(selector, times) {
+  for (let i = 0; i < times; i++) await page.click(selector);
+}
+
+test('a React .mtm component hot-updates and keeps its useState value, without a reload', async () => {
+  await clickTimes('#mtm button', 3);
+  assert.equal(await page.textContent('#mtm button'), '3');
+  save(path.join(dir, 'src/Counter.mtm'), (s) => s.replace('Counter v1', 'Counter v2'));
+  await page.waitForFunction(() => document.querySelector('#mtm .label')?.textContent === 'Counter v2', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  assert.equal(await page.textContent('#mtm button'), '3', 'local state survived');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+});
+
+test('a native .jsx component hot-updates and keeps its useState value', async () => {
+  await clickTimes('#native button', 2);
+  save(path.join(dir, 'src/Native.jsx'), (s) => s.replace('Native v1', 'Native v2'));
+  await page.waitForFunction(() => document.querySelector('#native .label')?.textContent === 'Native v2', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  assert.equal(await page.textContent('#native button'), '2');
+  assert.equal(await page.textContent('#mtm button'), '3');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+});
+
+test('a syntax error shows the overlay at the .mtm line; the page keeps working; the fix clears it', async () => {
+  const file = path.join(dir, 'src/Counter.mtm');
+  const good = (await import('node:fs')).readFileSync(file, 'utf8');
+  const lines = good.split('\n');
+  const broken = lines.findIndex((l) => l.includes('const [count, setCount]'));
+  lines[broken] = '  const [count, setCount] = useState(0;';
+  save(file, lines.join('\n'));
+  await page.waitForFunction(() => document.querySelector('metamon-error-overlay'), null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  const text = await overlayText(page);
+  assert.match(text, new RegExp(`src/Counter\\.mtm:${broken + 1}:`), text);
+  const line = await page.evaluate(() => document.querySelector('metamon-error-overlay').dataset.line);
+  assert.equal(line, String(broken + 1));
+  // The last good code still runs, with its state.
+  await page.click('#native button');
+  assert.equal(await page.textContent('#native button'), '3');
+  assert.equal(await page.textContent('#mtm .label'), 'Counter v2');
+  save(file, good.replace('Counter v2', 'Counter v3'));
+  await page.waitForFunction(() => !document.querySelector('metamon-error-overlay') && document.querySelector('#mtm .label')?.textContent === 'Counter v3', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  assert.equal(await page.textContent('#mtm button'), '3');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+});
+
+test('a module without an accept boundary reloads the page, which still works', async () => {
+  save(path.join(dir, 'src/setup.js'), (s) => s.replace('setup v1', 'setup v2'));
+  await page.waitForFunction(() => document.title === 'setup v2' && window.__marker === undefined, null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  await page.waitForSelector('#mtm button');
+  await page.click('#mtm button');
+  assert.equal(await page.textContent('#mtm button'), '1');
+});
+
+function rawGet(url, requestPath, headers = {}) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = http.request({ hostname, port, path: requestPath, headers, method: 'GET' }, (response) => {
+      let body = '';
+      response.on('data', (c) => { body += c; });
+      response.on('end', () => resolve({ status: response.statusCode, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('paths outside the root, dot-files and foreign hosts are refused', async () => {
+  for (const requestPath of ['/../Cargo.toml', '/.env', '/%2e%2e/', '/%2e%2e/%2e%2e/Cargo.toml', '/.git/config', '/src/..%2f..%2fCargo.toml']) {
+    const { status, body } = await rawGet(server.url, requestPath);
+    assert.ok(status === 403 || status === 404, `${requestPath} → ${status}`);
+    assert.doesNotMatch(body, /\[workspace\]|\[package\]/);
+  }
+  assert.equal((await rawGet(server.url, '/src/setup.js', { host: 'evil.example:80' })).status, 403);
+  assert.equal((await rawGet(server.url, '/src/setup.js')).status, 200);
+});

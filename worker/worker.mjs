@@ -1,0 +1,517 @@
+// Metamon compile worker: JSON lines on stdin → JSON lines on stdout.
+// See worker/README.md for the protocol. Nothing but responses may reach stdout.
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import readline from 'node:readline';
+
+// ---------------------------------------------------------------- stdout guard
+const writeOut = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);
+for (const k of ['log', 'info', 'debug', 'warn', 'trace', 'dir']) {
+  console[k] = (...args) => console.error(...args);
+}
+
+function send(obj) {
+  writeOut(JSON.stringify(obj) + '\n');
+}
+
+// ---------------------------------------------------------------- errors
+class WorkerError extends Error {
+  constructor(message, { line = null, column = null, pkg = null } = {}) {
+    super(message);
+    this.line = line;
+    this.column = column;
+    this.pkg = pkg;
+  }
+}
+
+function errorBody(e) {
+  if (e instanceof WorkerError) {
+    return { message: e.message, line: e.line, column: e.column, package: e.pkg };
+  }
+  const message = e && e.message ? String(e.message) : String(e);
+  // e.g. a style preprocessor (sass, less, stylus) required by a compiler but not installed
+  const missing = /Cannot find (?:module|package) '((?:@[^/'\s]+\/)?[^./'\s][^/'\s]*)/.exec(message);
+  if (missing) {
+    const pkg = missing[1];
+    return {
+      message: `This file needs the npm package ${pkg}: run \`npm install -D ${pkg}\``,
+      line: null,
+      column: null,
+      package: pkg,
+    };
+  }
+  return { message: message.split('\n')[0], line: null, column: null, package: null };
+}
+
+/** 1-based line/column of a 0-based character offset in `text`. */
+function offsetToLineCol(text, offset) {
+  let line = 1;
+  let lastNl = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lastNl = i;
+    }
+  }
+  return { line, column: offset - lastNl };
+}
+
+// ---------------------------------------------------------------- compiler loading
+const FEATURE = {
+  '@vue/compiler-sfc': 'Vue support',
+  'svelte/compiler': 'Svelte support',
+  '@babel/core': 'Solid support',
+  'babel-preset-solid': 'Solid support',
+  'solid-refresh/babel': 'Solid hot reloading',
+  '@babel/preset-typescript': 'TypeScript support',
+};
+
+function packageName(spec) {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+const moduleCache = new Map(); // `${root}\0${spec}` -> Promise<module>
+
+function load(root, spec, feature) {
+  const key = `${root}\0${spec}`;
+  let p = moduleCache.get(key);
+  if (!p) {
+    p = (async () => {
+      const req = createRequire(path.join(root, 'package.json'));
+      let resolved;
+      try {
+        resolved = req.resolve(spec);
+      } catch {
+        const pkg = packageName(spec);
+        throw new WorkerError(
+          `${feature || FEATURE[spec] || 'This file'} needs the npm package ${pkg}: run \`npm install -D ${pkg}\``,
+          { pkg },
+        );
+      }
+      return import(pathToFileURL(resolved).href);
+    })();
+    moduleCache.set(key, p);
+    // do not cache failures: the user may install the package and retry
+    p.catch(() => moduleCache.delete(key));
+  }
+  return p;
+}
+
+const interop = (m) => (m && m.default != null ? m.default : m);
+function fn(mod, name) {
+  if (mod && typeof mod[name] === 'function') return mod[name];
+  if (mod && mod.default && typeof mod.default[name] === 'function') return mod.default[name];
+  throw new Error(`cannot find ${name}() in the loaded compiler`);
+}
+
+// ---------------------------------------------------------------- TypeScript stripping (Babel)
+async function stripTs(root, code, filename, tsx, feature) {
+  const babel = await load(root, '@babel/core', feature);
+  const presetTs = await load(root, '@babel/preset-typescript', feature);
+  const result = await fn(babel, 'transformAsync')(code, {
+    filename,
+    babelrc: false,
+    configFile: false,
+    sourceMaps: false,
+    compact: false,
+    presets: [[interop(presetTs), { isTSX: !!tsx, allExtensions: true }]],
+  });
+  return result.code;
+}
+
+// ---------------------------------------------------------------- Vue
+const prevVue = new Map(); // filename -> previous successful descriptor
+
+function isEqualBlock(a, b) {
+  if (!a && !b) return true;
+  if (!a || !b) return false;
+  if (a.src && b.src && a.src === b.src) return true;
+  if (a.content !== b.content) return false;
+  const ka = Object.keys(a.attrs);
+  const kb = Object.keys(b.attrs);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => a.attrs[k] === b.attrs[k]);
+}
+
+function hasScriptChanged(prev, next, prevImports) {
+  if (!isEqualBlock(prev.script, next.script)) return true;
+  if (!isEqualBlock(prev.scriptSetup, next.scriptSetup)) return true;
+  // the template may use different imports: then the setup bindings change
+  if (prevImports && typeof next.shouldForceReload === 'function') {
+    return !next.template || next.shouldForceReload(prevImports);
+  }
+  return false;
+}
+
+function isOnlyTemplateChanged(prev, next, prevImports) {
+  return (
+    !hasScriptChanged(prev, next, prevImports) &&
+    prev.styles.length === next.styles.length &&
+    prev.styles.every((s, i) => isEqualBlock(s, next.styles[i])) &&
+    prev.customBlocks.length === next.customBlocks.length &&
+    prev.customBlocks.every((s, i) => isEqualBlock(s, next.customBlocks[i]))
+  );
+}
+
+/**
+ * Position from a code frame in an error message. Babel frames look like
+ * "> 9 |   code" + "    |   ^" (one space after the pipe); Vue's generateCodeFrame
+ * uses "9  |  code" + "   |  ^" (two spaces). Line numbers are the frame's own.
+ */
+function posFromFrame(message) {
+  const lines = String(message || '').split('\n');
+  const pad = lines.some((l) => /^\s*>\s*\d+\s*\|/.test(l)) ? 1 : 2;
+  for (let i = 0; i + 1 < lines.length; i++) {
+    const m = /^\s*>?\s*(\d+)\s*\|/.exec(lines[i]);
+    if (m && /^\s*\|\s*\^/.test(lines[i + 1])) {
+      const after = lines[i + 1].slice(lines[i + 1].indexOf('|') + 1);
+      return { line: Number(m[1]), column: Math.max(1, after.indexOf('^') - pad + 1) };
+    }
+  }
+  return null;
+}
+
+function firstLine(message) {
+  return String(message).split('\n')[0].replace(/^\[@?vue\/compiler-sfc\]\s*/, '').trim();
+}
+
+async function compileVue(req) {
+  const { filename, source, root } = req;
+  const dev = req.dev !== false;
+  const hmr = dev && req.hmr !== false;
+  const sfc = await load(root, '@vue/compiler-sfc');
+  const parse = fn(sfc, 'parse');
+  const compileScript = fn(sfc, 'compileScript');
+  const compileTemplate = fn(sfc, 'compileTemplate');
+  const compileStyleAsync = fn(sfc, 'compileStyleAsync');
+
+  const { descriptor, errors } = parse(source, { filename, sourceMap: false, ignoreEmpty: true });
+  if (errors.length) {
+    const e = errors[0];
+    const loc = e.loc && e.loc.start;
+    throw new WorkerError(firstLine(e.message), {
+      line: loc ? loc.line : null,
+      column: loc ? loc.column : null,
+    });
+  }
+  const rel = path.normalize(path.relative(root, filename)).split(path.sep).join('/');
+  const id = createHash('sha256').update(rel + (dev ? '' : source)).digest('hex').slice(0, 8);
+  descriptor.id = id;
+  const scopeId = `data-v-${id}`;
+  const hasScoped = descriptor.styles.some((s) => s.scoped);
+  const lang = (descriptor.scriptSetup && descriptor.scriptSetup.lang) || (descriptor.script && descriptor.script.lang);
+  const isTS = lang === 'ts' || lang === 'tsx';
+  const expressionPlugins = isTS ? (lang === 'tsx' ? ['typescript', 'jsx'] : ['typescript']) : undefined;
+  const inlineTemplate = !dev && !!descriptor.scriptSetup && !!descriptor.template && !descriptor.template.src;
+
+  const templateCompilerOptions = { expressionPlugins, isTS };
+  const templateOptions = {
+    id,
+    filename,
+    scoped: hasScoped,
+    slotted: descriptor.slotted,
+    isProd: !dev,
+    compilerOptions: { ...templateCompilerOptions, scopeId: hasScoped ? scopeId : undefined },
+  };
+
+  // --- script
+  const out = [];
+  let bindings;
+  let prevImports;
+  if (descriptor.script || descriptor.scriptSetup) {
+    let script;
+    try {
+      script = compileScript(descriptor, {
+        id,
+        isProd: !dev,
+        inlineTemplate,
+        genDefaultAs: '_sfc_main',
+        templateOptions: inlineTemplate ? templateOptions : undefined,
+        sourceMap: false,
+      });
+    } catch (e) {
+      throw vueScriptError(e, descriptor, source);
+    }
+    bindings = script.bindings;
+    out.push(script.content);
+    descriptor.__imports = script.imports;
+  } else {
+    out.push('const _sfc_main = {}');
+  }
+  const prev = prevVue.get(filename);
+  prevImports = prev && prev.__imports;
+
+  // --- template
+  if (descriptor.template && !inlineTemplate) {
+    const t = descriptor.template;
+    const res = compileTemplate({
+      ...templateOptions,
+      source: t.content,
+      ast: t.lang ? undefined : t.ast,
+      preprocessLang: t.lang,
+      compilerOptions: { ...templateOptions.compilerOptions, bindingMetadata: bindings },
+    });
+    if (res.errors && res.errors.length) {
+      const e = res.errors[0];
+      if (typeof e === 'string') throw new WorkerError(firstLine(e), { line: t.loc.start.line });
+      const loc = e.loc && e.loc.start;
+      let line = null;
+      let column = null;
+      if (loc) {
+        if (t.ast && !t.lang) {
+          // AST came from the whole-file parse: positions are already file coordinates
+          ({ line, column } = offsetToLineCol(source, loc.offset));
+        } else {
+          ({ line, column } = offsetToLineCol(source, t.loc.start.offset + loc.offset));
+        }
+      }
+      throw new WorkerError(cleanBabelMessage(firstLine(e.message)), { line, column });
+    }
+    for (const w of res.tips || []) console.error(`[vue] ${filename}: ${w}`);
+    out.push(res.code.replace(/\nexport (function|const) (render|ssrRender)/, '\n$1 _sfc_$2'));
+    out.push('_sfc_main.render = _sfc_render');
+  }
+
+  // --- styles
+  const cssParts = [];
+  const cssModules = {};
+  for (const style of descriptor.styles) {
+    let res;
+    try {
+      res = await compileStyleAsync({
+      filename,
+      source: style.content,
+      id: scopeId,
+      scoped: !!style.scoped,
+      isProd: !dev,
+      trim: true,
+      modules: !!style.module,
+      preprocessLang: style.lang,
+      });
+    } catch (e) {
+      const body = errorBody(e);
+      throw new WorkerError(body.message, { line: style.loc.start.line, column: style.loc.start.column, pkg: body.package });
+    }
+    if (res.errors && res.errors.length) {
+      const e = res.errors[0];
+      let line = style.loc.start.line;
+      let column = null;
+      if (typeof e.line === 'number') {
+        line = style.loc.start.line + e.line - 1;
+        column = e.line === 1 ? style.loc.start.column + (e.column || 1) - 1 : e.column || null;
+      }
+      const missing = /Cannot find module '([^']+)'|Preprocessor dependency "([^"]+)" not found/.exec(e.message || '');
+      const pkg = missing ? missing[1] || missing[2] : null;
+      throw new WorkerError(e.reason || firstLine(e.message), { line, column, pkg });
+    }
+    cssParts.push(res.code);
+    if (style.module) {
+      const name = typeof style.module === 'string' ? style.module : '$style';
+      cssModules[name] = res.modules || {};
+    }
+  }
+  if (Object.keys(cssModules).length) {
+    out.push(`_sfc_main.__cssModules = ${JSON.stringify(cssModules)}`);
+  }
+
+  if (hasScoped) out.push(`_sfc_main.__scopeId = ${JSON.stringify(scopeId)}`);
+  if (dev) out.push(`_sfc_main.__file = ${JSON.stringify(filename)}`);
+
+  if (hmr) {
+    out.push(`_sfc_main.__hmrId = ${JSON.stringify(id)}`);
+    out.push(
+      `typeof __VUE_HMR_RUNTIME__ !== 'undefined' && __VUE_HMR_RUNTIME__.createRecord(_sfc_main.__hmrId, _sfc_main)`,
+    );
+    if (prev && isOnlyTemplateChanged(prev, descriptor, prevImports)) {
+      out.push('export const _rerender_only = true');
+    }
+    out.push(
+      [
+        'if (import.meta.hot) import.meta.hot.accept(mod => {',
+        '  if (!mod) return',
+        '  const { default: updated, _rerender_only } = mod',
+        '  if (typeof __VUE_HMR_RUNTIME__ === "undefined") return',
+        '  if (_rerender_only) {',
+        '    __VUE_HMR_RUNTIME__.rerender(updated.__hmrId, updated.render)',
+        '  } else {',
+        '    __VUE_HMR_RUNTIME__.reload(updated.__hmrId, updated)',
+        '  }',
+        '})',
+      ].join('\n'),
+    );
+  }
+  out.push('export default _sfc_main');
+
+  let code = out.join('\n');
+  if (isTS) {
+    code = await stripTs(root, code, filename, lang === 'tsx', 'Vue with lang="ts"');
+  }
+  prevVue.set(filename, descriptor);
+  const css = cssParts.length ? cssParts.join('\n') : null;
+  return { code, map: null, css };
+}
+
+function vueScriptError(e, descriptor, source) {
+  const msg = String((e && e.message) || e);
+  // Babel parse errors thrown from compileScript: pos is relative to the script block
+  // compiler-sfc appends a code frame of the whole file: the most reliable position
+  const framePos = posFromFrame(msg);
+  if (framePos) return new WorkerError(cleanBabelMessage(firstLine(msg)), framePos);
+  const blocks = [descriptor.scriptSetup, descriptor.script].filter(Boolean);
+  if (e && typeof e.pos === 'number' && e.loc) {
+    // find the block whose content contains the reported position (prefer matching line text)
+    for (const b of blocks) {
+      if (e.pos <= b.content.length) {
+        const abs = b.loc.start.offset + e.pos;
+        const { line, column } = offsetToLineCol(source, abs);
+        return new WorkerError(cleanBabelMessage(firstLine(msg)), { line, column });
+      }
+    }
+  }
+  return new WorkerError(cleanBabelMessage(firstLine(msg)), {});
+}
+
+function cleanBabelMessage(m) {
+  return m
+    .replace(/^(?:[A-Za-z]:)?[\\/][^:\n]*:\s*/, '') // "/path/file.ext: "
+    .replace(/\s*\(\d+:\d+\)\s*$/, '');
+}
+
+// ---------------------------------------------------------------- Svelte
+function svelteName(filename) {
+  const base = path.basename(filename).split('.')[0] || 'Component';
+  let name = base.replace(/[^A-Za-z0-9_$]/g, '_');
+  if (/^[0-9]/.test(name)) name = '_' + name;
+  return name[0].toUpperCase() + name.slice(1);
+}
+
+async function compileSvelte(req) {
+  const { filename, source, root } = req;
+  const dev = req.dev !== false;
+  const hmr = dev && req.hmr !== false;
+  const svelte = await load(root, 'svelte/compiler');
+  const compile = fn(svelte, 'compile');
+  let result;
+  try {
+    result = compile(source, {
+      filename,
+      rootDir: root,
+      name: svelteName(filename),
+      generate: 'client',
+      dev,
+      hmr,
+      css: 'external',
+    });
+  } catch (e) {
+    if (e && e.start && typeof e.start.line === 'number') {
+      throw new WorkerError(svelteMessage(e), { line: e.start.line, column: e.start.column + 1 });
+    }
+    throw e;
+  }
+  for (const w of result.warnings || []) {
+    const where = w.start ? `:${w.start.line}:${w.start.column + 1}` : '';
+    console.error(`[svelte] ${filename}${where} ${w.message}`);
+  }
+  return {
+    code: result.js.code,
+    map: result.js.map ? JSON.parse(JSON.stringify(result.js.map)) : null,
+    css: result.css && result.css.code ? result.css.code : null,
+  };
+}
+
+function svelteMessage(e) {
+  // svelte 5 messages end with "\nhttps://svelte.dev/e/<code>"; keep the sentence
+  return String(e.message || e).split('\n')[0].trim();
+}
+
+// ---------------------------------------------------------------- Solid
+async function compileSolid(req) {
+  const { filename, source, root } = req;
+  const dev = req.dev !== false;
+  const hmr = dev && req.hmr !== false;
+  const babel = await load(root, '@babel/core', 'Solid support');
+  const presetSolid = await load(root, 'babel-preset-solid');
+  const presetTs = await load(root, '@babel/preset-typescript', 'Solid support');
+  const plugins = [];
+  if (hmr) {
+    const refresh = await load(root, 'solid-refresh/babel');
+    plugins.push([interop(refresh), { bundler: 'vite' }]);
+  }
+  let result;
+  try {
+    result = await fn(babel, 'transformAsync')(source, {
+      filename,
+      root,
+      cwd: root,
+      babelrc: false,
+      configFile: false,
+      sourceMaps: true,
+      sourceFileName: filename,
+      plugins,
+      presets: [
+        [interop(presetSolid), { generate: 'dom', hydratable: false, dev }],
+        [interop(presetTs), { isTSX: true, allExtensions: true }],
+      ],
+    });
+  } catch (e) {
+    if (e && e.loc && typeof e.loc.line === 'number') {
+      throw new WorkerError(cleanBabelMessage(firstLine(e.message)), {
+        line: e.loc.line,
+        column: e.loc.column + 1,
+      });
+    }
+    const pos = posFromFrame(e && e.message);
+    if (pos) throw new WorkerError(cleanBabelMessage(firstLine(e.message)), pos);
+    throw e;
+  }
+  return { code: result.code, map: result.map || null, css: null };
+}
+
+// ---------------------------------------------------------------- dispatch
+const handlers = { vue: compileVue, svelte: compileSvelte, solid: compileSolid };
+
+async function handle(line) {
+  let req;
+  try {
+    req = JSON.parse(line);
+  } catch (e) {
+    send({ id: null, ok: false, error: { message: `invalid JSON request: ${e.message}`, line: null, column: null, package: null } });
+    return;
+  }
+  const id = req && typeof req === 'object' && 'id' in req ? req.id : null;
+  try {
+    if (!req || typeof req !== 'object') throw new Error('request must be a JSON object');
+    if (req.kind === 'ping') {
+      send({ id, ok: true });
+      return;
+    }
+    const h = handlers[req.kind];
+    if (!h) throw new Error(`unknown kind ${JSON.stringify(req.kind)}`);
+    if (typeof req.source !== 'string') throw new Error('request.source must be a string');
+    if (typeof req.filename !== 'string') throw new Error('request.filename must be a string');
+    if (typeof req.root !== 'string') throw new Error('request.root must be a string');
+    const res = await h(req);
+    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null });
+  } catch (e) {
+    if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
+    send({ id, ok: false, error: errorBody(e) });
+  }
+}
+
+process.on('uncaughtException', (e) => console.error('[metamon worker] uncaught:', e));
+process.on('unhandledRejection', (e) => console.error('[metamon worker] unhandled rejection:', e));
+
+// Requests are handled one at a time, in order (the Vue rerender check depends on order).
+let chain = Promise.resolve();
+const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+rl.on('line', (line) => {
+  if (!line.trim()) return;
+  chain = chain.then(() => handle(line));
+});
+rl.on('close', () => {
+  chain.then(() => process.exit(0));
+});
