@@ -557,14 +557,14 @@ export function errorsToText(errors) {
 const overlayStyle = `
 :host {
   all: initial;
-  position: fixed; inset: 0; z-index: 2147483647;
+  /* A panel docked at the bottom, not a modal: the app above keeps working with its state. */
+  position: fixed; left: 0; right: 0; bottom: 0; z-index: 2147483647;
   display: block;
   font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: #e8e8e8;
 }
 .backdrop {
-  position: fixed; inset: 0; background: rgba(0, 0, 0, 0.66);
-  overflow-y: auto; padding: 40px 16px; box-sizing: border-box;
+  max-height: 55vh; overflow-y: auto; padding: 0 16px 16px; box-sizing: border-box;
 }
 .window {
   max-width: 960px; margin: 0 auto; background: #181818; border-radius: 8px;
@@ -608,9 +608,8 @@ function defineOverlayElement() {
     }
 
     connectedCallback() {
+      // No focus stealing: the developer may be typing in the app.
       document.addEventListener('keydown', this.onKeydown);
-      const win = this.root.querySelector('.window');
-      if (win) win.focus();
     }
 
     disconnectedCallback() {
@@ -641,21 +640,17 @@ function defineOverlayElement() {
         errors.length === 1 ? '1 error' : `${errors.length} errors`;
       this.root.innerHTML = `<style>${overlayStyle}</style>
 <div class="backdrop" part="backdrop">
-  <div class="window" role="dialog" aria-modal="true" aria-label="Metamon: ${escapeHtml(title)}" tabindex="-1" part="window">
+  <div class="window" role="alertdialog" aria-modal="false" aria-label="Metamon: ${escapeHtml(title)}" tabindex="-1" part="window">
     <header>
       <h2>${escapeHtml(title)}</h2>
       <button class="close" type="button" aria-label="Close error overlay">Close</button>
     </header>
     <ol>${items}</ol>
-    <div class="tip">Fix the code and save: the overlay updates by itself. Press Esc or click outside to dismiss.</div>
+    <div class="tip">Fix the code and save: the overlay updates by itself. Press Esc to dismiss; the page keeps running its last good code.</div>
   </div>
 </div>`;
       this.root.querySelector('button.close').addEventListener('click', () => this.close());
-      this.root.querySelector('.backdrop').addEventListener('click', (e) => {
-        if (e.target === e.currentTarget) this.close();
-      });
       this.root.querySelector('.window').addEventListener('click', (e) => e.stopPropagation());
-      if (this.isConnected) this.root.querySelector('.window').focus();
     }
 
     close() {

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "metamon", version, about = "Compiler and dev server for web apps that mix React, Vue, Svelte and Solid components")]
+#[command(
+    name = "metamon",
+    version,
+    about = "Compiler and dev server for web apps that mix React, Vue, Svelte and Solid components"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,11 +54,24 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths } => check(if paths.is_empty() { vec![PathBuf::from("src")] } else { paths }),
-        Command::Compile { file, out, sourcemap, hmr } => compile_one(&file, out.as_deref(), sourcemap, hmr),
+        Command::Check { paths } => check(if paths.is_empty() {
+            vec![PathBuf::from("src")]
+        } else {
+            paths
+        }),
+        Command::Compile {
+            file,
+            out,
+            sourcemap,
+            hmr,
+        } => compile_one(&file, out.as_deref(), sourcemap, hmr),
         Command::Dev { root, port, host } => {
             let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-            match runtime.block_on(metamon_server::serve(metamon_server::DevOptions { root, port, host })) {
+            match runtime.block_on(metamon_server::serve(metamon_server::DevOptions {
+                root,
+                port,
+                host,
+            })) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("error: {error}");
@@ -75,7 +92,12 @@ fn check(paths: Vec<PathBuf>) -> ExitCode {
             errors += 1;
             continue;
         }
-        let root = if path.is_dir() { path.clone() } else { path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf) };
+        let root = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
         let options = Options::new(absolute(&root), false);
         let mut found = Vec::new();
         collect(&path, &mut found);
@@ -100,8 +122,16 @@ fn check(paths: Vec<PathBuf>) -> ExitCode {
             }
         }
     }
-    println!("checked {files} file{}, {errors} error{}", plural(files), plural(errors));
-    if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "checked {files} file{}, {errors} error{}",
+        plural(files),
+        plural(errors)
+    );
+    if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn compile_one(file: &Path, out: Option<&Path>, sourcemap: bool, hmr: bool) -> ExitCode {
@@ -114,11 +144,20 @@ fn compile_one(file: &Path, out: Option<&Path>, sourcemap: bool, hmr: bool) -> E
     };
     let root = absolute(file.parent().unwrap_or(Path::new(".")));
     let name = display_name(file);
-    match compile(&name, &absolute(file), &bytes, &Options::new(root, hmr), &NodeWorker::new()) {
+    match compile(
+        &name,
+        &absolute(file),
+        &bytes,
+        &Options::new(root, hmr),
+        &NodeWorker::new(),
+    ) {
         Ok(compiled) => {
             let mut code = compiled.code;
             if let (true, Some(map)) = (sourcemap, compiled.map) {
-                code.push_str(&format!("\n//# sourceMappingURL=data:application/json;charset=utf-8,{}\n", percent_encode(&map.to_string())));
+                code.push_str(&format!(
+                    "\n//# sourceMappingURL=data:application/json;charset=utf-8,{}\n",
+                    percent_encode(&map.to_string())
+                ));
             }
             let written = match out {
                 Some(out) => std::fs::write(out, code).map_err(|e| e.to_string()),
@@ -152,7 +191,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
         out.push(path.to_path_buf());
         return;
     }
-    let Ok(entries) = std::fs::read_dir(path) else { return };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -164,7 +205,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn display_name(path: &Path) -> String {
-    path.to_string_lossy().trim_start_matches("./").replace('\\', "/")
+    path.to_string_lossy()
+        .trim_start_matches("./")
+        .replace('\\', "/")
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -177,6 +220,12 @@ fn plural(n: usize) -> &'static str {
 
 fn percent_encode(text: &str) -> String {
     text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~:,{}[]\"".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~:,{}[]\"".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }

@@ -4,12 +4,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn metamon(args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_metamon")).args(args).current_dir(repo()).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(env!("CARGO_BIN_EXE_metamon"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.code().unwrap_or(-1), text)
 }
 
@@ -18,7 +29,9 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Self {
-        let dir = repo().join("tests/.scratch").join(format!("{name}-{}", std::process::id()));
+        let dir = repo()
+            .join("tests/.scratch")
+            .join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
@@ -42,17 +55,57 @@ fn check_reports_zero_errors_for_one_valid_component_per_framework() {
 fn check_reports_each_broken_variant_at_its_mtm_line() {
     let cases: &[(&str, &str, &str)] = &[
         ("Missing.mtm", "export default 1;\n", "Missing.mtm:1:1"),
-        ("Unterminated.mtm", "---\ntarget: react\nexport default 1;\n", "Unterminated.mtm:1:1"),
-        ("Yaml.mtm", "---\ntarget: react\nchannels: [a\n---\nx\n", "Yaml.mtm:4:"),
-        ("Key.mtm", "---\ntarget: react\nchanels: []\n---\nx\n", "Key.mtm:3:1"),
-        ("Channels.mtm", "---\ntarget: react\nchannels: login\n---\nx\n", "Channels.mtm:3:11"),
-        ("Emit.mtm", "---\ntarget: react\nchannels:\n  - event: a\n    emit: on-a\n---\nx\n", "Emit.mtm:5:11"),
-        ("Target.mtm", "---\ntarget: angular\n---\nx\n", "Target.mtm:2:9"),
+        (
+            "Unterminated.mtm",
+            "---\ntarget: react\nexport default 1;\n",
+            "Unterminated.mtm:1:1",
+        ),
+        (
+            "Yaml.mtm",
+            "---\ntarget: react\nchannels: [a\n---\nx\n",
+            "Yaml.mtm:4:",
+        ),
+        (
+            "Key.mtm",
+            "---\ntarget: react\nchanels: []\n---\nx\n",
+            "Key.mtm:3:1",
+        ),
+        (
+            "Channels.mtm",
+            "---\ntarget: react\nchannels: login\n---\nx\n",
+            "Channels.mtm:3:11",
+        ),
+        (
+            "Emit.mtm",
+            "---\ntarget: react\nchannels:\n  - event: a\n    emit: on-a\n---\nx\n",
+            "Emit.mtm:5:11",
+        ),
+        (
+            "Target.mtm",
+            "---\ntarget: angular\n---\nx\n",
+            "Target.mtm:2:9",
+        ),
         ("Empty.mtm", "---\ntarget: react\n---\n\n", "Empty.mtm:4:1"),
-        ("React.mtm", "---\ntarget: react\n---\nexport default function A() {\n  return <p>{</p>;\n}\n", "React.mtm:5:"),
-        ("Vue.mtm", "---\ntarget: vue\n---\n<script setup>\nconst a = ;\n</script>\n<template><p>hi</p></template>\n", "Vue.mtm:5:"),
-        ("Svelte.mtm", "---\ntarget: svelte\n---\n<script>\n  let a = $state(0);\n</script>\n<p>{a</p>\n", "Svelte.mtm:7:"),
-        ("Solid.mtm", "---\ntarget: solid\n---\nexport default function A() {\n  return <div><p></div>;\n}\n", "Solid.mtm:5:"),
+        (
+            "React.mtm",
+            "---\ntarget: react\n---\nexport default function A() {\n  return <p>{</p>;\n}\n",
+            "React.mtm:5:",
+        ),
+        (
+            "Vue.mtm",
+            "---\ntarget: vue\n---\n<script setup>\nconst a = ;\n</script>\n<template><p>hi</p></template>\n",
+            "Vue.mtm:5:",
+        ),
+        (
+            "Svelte.mtm",
+            "---\ntarget: svelte\n---\n<script>\n  let a = $state(0);\n</script>\n<p>{a</p>\n",
+            "Svelte.mtm:7:",
+        ),
+        (
+            "Solid.mtm",
+            "---\ntarget: solid\n---\nexport default function A() {\n  return <div><p></div>;\n}\n",
+            "Solid.mtm:5:",
+        ),
     ];
     let scratch = Scratch::new("check-broken");
     for (name, text, _) in cases {
@@ -62,17 +115,41 @@ fn check_reports_each_broken_variant_at_its_mtm_line() {
     let (code, output) = metamon(&["check", &folder]);
     assert_eq!(code, 1, "{output}");
     for (_, _, location) in cases {
-        assert!(output.contains(location), "expected {location} in:\n{output}");
+        assert!(
+            output.contains(location),
+            "expected {location} in:\n{output}"
+        );
     }
-    assert!(output.contains(&format!("checked {} files, {} errors", cases.len(), cases.len())), "{output}");
+    assert!(
+        output.contains(&format!(
+            "checked {} files, {} errors",
+            cases.len(),
+            cases.len()
+        )),
+        "{output}"
+    );
 }
 
 #[test]
 fn compile_shows_the_emit_function_wired_to_the_bus() {
     let (code, output) = metamon(&["compile", "tests/fixtures/check-ok/src/Counter.mtm"]);
     assert_eq!(code, 0, "{output}");
-    assert!(output.contains("import { defineChannels as __metamon_defineChannels } from \"metamon\""), "{output}");
-    assert!(output.contains("const { onUserLogin } = __metamon_defineChannels(import.meta, [{ event: \"userLogin\", emit: \"onUserLogin\" }])"), "{output}");
+    assert!(
+        output.contains("import { defineChannels as __metamon_defineChannels } from \"metamon\""),
+        "{output}"
+    );
+    assert!(
+        output.contains("const { onUserLogin } = __metamon_defineChannels(import.meta, [{"),
+        "{output}"
+    );
+    assert!(
+        output.contains("event: \"userLogin\",\n\temit: \"onUserLogin\""),
+        "{output}"
+    );
+    assert!(
+        output.contains("onUserLogin({ count })"),
+        "the body calls the injected emitter: {output}"
+    );
     assert!(output.contains("from \"metamon/react\""), "{output}");
 }
 

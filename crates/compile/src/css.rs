@@ -7,27 +7,64 @@ use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
 use serde_json::{Map, Value};
 
 /// Parses and prints a stylesheet (validating it), and wraps it in a style-injecting module.
-pub fn compile_css(file: &str, source: &str, css_module: bool) -> Result<Compiled, Vec<Diagnostic>> {
-    let options = ParserOptions { filename: file.to_string(), css_modules: css_module.then(Config::default), ..ParserOptions::default() };
+pub fn compile_css(
+    file: &str,
+    source: &str,
+    css_module: bool,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let options = ParserOptions {
+        filename: file.to_string(),
+        css_modules: css_module.then(Config::default),
+        ..ParserOptions::default()
+    };
     let sheet = StyleSheet::parse(source, options).map_err(|error| {
-        let (line, column) = error.loc.as_ref().map_or((1, 1), |loc| (loc.line as usize + 1, loc.column as usize));
-        vec![Diagnostic::new("css::syntax", file, line, column, format!("invalid CSS: {}", error.kind))]
+        let (line, column) = error
+            .loc
+            .as_ref()
+            .map_or((1, 1), |loc| (loc.line as usize + 1, loc.column as usize));
+        vec![Diagnostic::new(
+            "css::syntax",
+            file,
+            line,
+            column,
+            format!("invalid CSS: {}", error.kind),
+        )]
     })?;
-    let printed = sheet.to_css(PrinterOptions::default()).map_err(|error| vec![Diagnostic::new("css::print", file, 1, 1, error.kind.to_string())])?;
+    let printed = sheet.to_css(PrinterOptions::default()).map_err(|error| {
+        vec![Diagnostic::new(
+            "css::print",
+            file,
+            1,
+            1,
+            error.kind.to_string(),
+        )]
+    })?;
     let classes = printed.exports.map(|exports| {
         let mut sorted: Vec<_> = exports.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        Value::Object(sorted.into_iter().map(|(local, export)| (local, Value::from(export.name))).collect::<Map<_, _>>())
+        Value::Object(
+            sorted
+                .into_iter()
+                .map(|(local, export)| (local, Value::from(export.name)))
+                .collect::<Map<_, _>>(),
+        )
     });
-    Ok(Compiled { code: css_module_js(file, &printed.code, classes.as_ref()), ..Compiled::default() })
+    Ok(Compiled {
+        code: css_module_js(file, &printed.code, classes.as_ref()),
+        ..Compiled::default()
+    })
 }
 
 /// The JS module for a stylesheet: injects it under a stable id, self-accepts so an edit swaps
 /// only the `<style>`, removes it when pruned.
 pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>) -> String {
-    let id = serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
+    let id =
+        serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
     let css = serde_json::to_string(css).unwrap_or_default();
-    let exports = classes.map_or_else(|| "export default {};".to_string(), |classes| format!("export default {classes};"));
+    let exports = classes.map_or_else(
+        || "export default {};".to_string(),
+        |classes| format!("export default {classes};"),
+    );
     format!(
         "import {{ updateStyle as __metamon_updateStyle, removeStyle as __metamon_removeStyle }} from \"/@metamon/client\";\n\
          __metamon_updateStyle({id}, {css});\n\

@@ -44,7 +44,11 @@ pub const DEFAULT_SOLID_INCLUDE: [&str; 2] = ["**/solid/**/*.{jsx,tsx}", "**/*.s
 
 impl Options {
     pub fn new(root: impl Into<PathBuf>, hmr: bool) -> Self {
-        Self { root: root.into(), hmr, solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid") }
+        Self {
+            root: root.into(),
+            hmr,
+            solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid"),
+        }
     }
 }
 
@@ -85,24 +89,66 @@ pub fn module_kind(relative_path: &str, options: &Options) -> Option<ModuleKind>
 
 /// Compiles one file. `file` is its name for diagnostics and source maps (relative to the
 /// root), `path` its absolute path (handed to framework compilers).
-pub fn compile(file: &str, path: &Path, bytes: &[u8], options: &Options, worker: &NodeWorker) -> Result<Compiled, Vec<Diagnostic>> {
-    let kind = module_kind(file, options).ok_or_else(|| vec![Diagnostic::new("compile::unknown-kind", file, 1, 1, "Metamon does not know how to compile this kind of file")])?;
+pub fn compile(
+    file: &str,
+    path: &Path,
+    bytes: &[u8],
+    options: &Options,
+    worker: &NodeWorker,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let kind = module_kind(file, options).ok_or_else(|| {
+        vec![Diagnostic::new(
+            "compile::unknown-kind",
+            file,
+            1,
+            1,
+            "Metamon does not know how to compile this kind of file",
+        )]
+    })?;
     if kind == ModuleKind::Mtm {
         return mtm::compile_mtm(file, path, bytes, options, worker);
     }
-    let source = std::str::from_utf8(bytes).map_err(|_| vec![Diagnostic::new("compile::not-utf8", file, 1, 1, "this file is not UTF-8 text")])?;
+    let source = std::str::from_utf8(bytes).map_err(|_| {
+        vec![Diagnostic::new(
+            "compile::not-utf8",
+            file,
+            1,
+            1,
+            "this file is not UTF-8 text",
+        )]
+    })?;
     match kind {
         ModuleKind::Script => {
-            let script = ScriptOptions { react_refresh: options.hmr, ..ScriptOptions::default() };
+            let script = ScriptOptions {
+                react_refresh: options.hmr,
+                ..ScriptOptions::default()
+            };
             compile_script(file, source, &script)
         }
-        ModuleKind::SolidScript => worker.compile_framework(WorkerKind::Solid, file, path, source, source, options),
-        ModuleKind::Vue => worker.compile_framework(WorkerKind::Vue, file, path, source, source, options),
-        ModuleKind::Svelte => worker.compile_framework(WorkerKind::Svelte, file, path, source, source, options),
+        ModuleKind::SolidScript => {
+            worker.compile_framework(WorkerKind::Solid, file, path, source, source, options)
+        }
+        ModuleKind::Vue => {
+            worker.compile_framework(WorkerKind::Vue, file, path, source, source, options)
+        }
+        ModuleKind::Svelte => {
+            worker.compile_framework(WorkerKind::Svelte, file, path, source, source, options)
+        }
         ModuleKind::Css => compile_css(file, source, file.ends_with(".module.css")),
         ModuleKind::Json => {
-            let value: Value = serde_json::from_str(source).map_err(|error| vec![Diagnostic::new("compile::json", file, error.line(), error.column(), format!("invalid JSON: {error}"))])?;
-            Ok(Compiled { code: format!("export default {value};\n"), ..Compiled::default() })
+            let value: Value = serde_json::from_str(source).map_err(|error| {
+                vec![Diagnostic::new(
+                    "compile::json",
+                    file,
+                    error.line(),
+                    error.column(),
+                    format!("invalid JSON: {error}"),
+                )]
+            })?;
+            Ok(Compiled {
+                code: format!("export default {value};\n"),
+                ..Compiled::default()
+            })
         }
         ModuleKind::Mtm => unreachable!("handled above"),
     }

@@ -3,7 +3,9 @@
 //! injected goes on the (now blank) first line, so the compiler sees the `.mtm` file's own
 //! line numbers: its errors and source maps need no mapping back.
 
-use crate::{Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, Target, WorkerKind, compile_script};
+use crate::{
+    Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, Target, WorkerKind, compile_script,
+};
 use metamon_mtm::{Channel, MtmFile};
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{BindingPattern, Declaration, ImportDeclarationSpecifier, Statement};
@@ -14,18 +16,36 @@ use std::path::Path;
 
 const HOOKS: [&str; 2] = ["useMetamonSignal", "useMetamonPubSub"];
 
-pub(crate) fn compile_mtm(file: &str, path: &Path, bytes: &[u8], options: &Options, worker: &NodeWorker) -> Result<Compiled, Vec<Diagnostic>> {
+pub(crate) fn compile_mtm(
+    file: &str,
+    path: &Path,
+    bytes: &[u8],
+    options: &Options,
+    worker: &NodeWorker,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let parsed = metamon_mtm::parse(file, bytes)?;
     let original = String::from_utf8_lossy(bytes).into_owned();
     let padded = parsed.padded_body();
     let mut compiled = match parsed.target {
         Target::React | Target::Solid => {
-            let source = inject_into_script(&padded, &prelude(&parsed, &top_level_bindings(&padded)));
+            let source =
+                inject_into_script(&padded, &prelude(&parsed, &top_level_bindings(&padded)));
             if parsed.target == Target::React {
-                let script = ScriptOptions { react_refresh: options.hmr, force_tsx: true, original: Some(original.clone()) };
+                let script = ScriptOptions {
+                    react_refresh: options.hmr,
+                    force_tsx: true,
+                    original: Some(original.clone()),
+                };
                 compile_script(file, &source, &script)?
             } else {
-                worker.compile_framework(WorkerKind::Solid, file, path, &source, &original, options)?
+                worker.compile_framework(
+                    WorkerKind::Solid,
+                    file,
+                    path,
+                    &source,
+                    &original,
+                    options,
+                )?
             }
         }
         Target::Vue => {
@@ -38,7 +58,11 @@ pub(crate) fn compile_mtm(file: &str, path: &Path, bytes: &[u8], options: &Optio
         }
     };
     compiled.target = Some(parsed.target);
-    let style_imports: String = parsed.styles.iter().map(|style| format!("import {};\n", json(style))).collect();
+    let style_imports: String = parsed
+        .styles
+        .iter()
+        .map(|style| format!("import {};\n", json(style)))
+        .collect();
     compiled.code.insert_str(0, &style_imports);
     if let Some(map) = compiled.map.as_mut() {
         crate::shift_map(map, parsed.styles.len());
@@ -48,10 +72,18 @@ pub(crate) fn compile_mtm(file: &str, path: &Path, bytes: &[u8], options: &Optio
 
 /// The imports and emit functions a body needs, minus what it already binds itself.
 fn prelude(parsed: &MtmFile, bound: &HashSet<String>) -> String {
-    let hooks: Vec<&str> = HOOKS.iter().copied().filter(|hook| !bound.contains(*hook)).collect();
+    let hooks: Vec<&str> = HOOKS
+        .iter()
+        .copied()
+        .filter(|hook| !bound.contains(*hook))
+        .collect();
     let mut out = String::new();
     if !hooks.is_empty() {
-        out.push_str(&format!("import {{ {} }} from {};", hooks.join(", "), json(parsed.target.runtime_module())));
+        out.push_str(&format!(
+            "import {{ {} }} from {};",
+            hooks.join(", "),
+            json(parsed.target.runtime_module())
+        ));
     }
     if !parsed.channels.is_empty() {
         out.push_str(&channels_code(&parsed.channels, bound));
@@ -61,10 +93,24 @@ fn prelude(parsed: &MtmFile, bound: &HashSet<String>) -> String {
 
 /// Registers the channels with the bus and binds each `emit` name to a publisher of its event.
 fn channels_code(channels: &[Channel], bound: &HashSet<String>) -> String {
-    let list: Vec<String> = channels.iter().map(|c| format!("{{ event: {}, emit: {} }}", json(&c.event), json(&c.emit))).collect();
-    let names: Vec<&str> = channels.iter().map(|c| c.emit.as_str()).filter(|name| !bound.contains(*name)).collect();
-    let call = format!("__metamon_defineChannels(import.meta, [{}])", list.join(", "));
-    let binding = if names.is_empty() { format!("{call};") } else { format!("const {{ {} }} = {call};", names.join(", ")) };
+    let list: Vec<String> = channels
+        .iter()
+        .map(|c| format!("{{ event: {}, emit: {} }}", json(&c.event), json(&c.emit)))
+        .collect();
+    let names: Vec<&str> = channels
+        .iter()
+        .map(|c| c.emit.as_str())
+        .filter(|name| !bound.contains(*name))
+        .collect();
+    let call = format!(
+        "__metamon_defineChannels(import.meta, [{}])",
+        list.join(", ")
+    );
+    let binding = if names.is_empty() {
+        format!("{call};")
+    } else {
+        format!("const {{ {} }} = {call};", names.join(", "))
+    };
     format!("import {{ defineChannels as __metamon_defineChannels }} from \"metamon\";{binding}")
 }
 
@@ -85,8 +131,16 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
     match script {
         Some((_, start, _)) => format!("{}{code}{}", &padded[..start], &padded[start..]),
         None => {
-            let lang = if padded.contains("lang=\"ts\"") { " lang=\"ts\"" } else { "" };
-            let tag = if setup_attribute.is_empty() { format!("<script{lang}>") } else { format!("<script {setup_attribute}{lang}>") };
+            let lang = if padded.contains("lang=\"ts\"") {
+                " lang=\"ts\""
+            } else {
+                ""
+            };
+            let tag = if setup_attribute.is_empty() {
+                format!("<script{lang}>")
+            } else {
+                format!("<script {setup_attribute}{lang}>")
+            };
             format!("{tag}{code}</script>{padded}")
         }
     }
@@ -100,8 +154,15 @@ fn find_instance_script(source: &str, setup_attribute: &str) -> Option<(usize, u
         let tag_start = from + relative;
         let tag_end = tag_start + source[tag_start..].find('>')? + 1;
         let tag = &source[tag_start..tag_end];
-        let content_end = tag_end + source[tag_end..].find("</script>").unwrap_or(source.len() - tag_end);
-        let wanted = if setup_attribute.is_empty() { !tag.contains("module") } else { tag.contains(setup_attribute) };
+        let content_end = tag_end
+            + source[tag_end..]
+                .find("</script>")
+                .unwrap_or(source.len() - tag_end);
+        let wanted = if setup_attribute.is_empty() {
+            !tag.contains("module")
+        } else {
+            tag.contains(setup_attribute)
+        };
         if wanted {
             return Some((tag_start, tag_end, content_end));
         }
@@ -128,11 +189,19 @@ fn top_level_bindings(script: &str) -> HashSet<String> {
                 }
             }
             Statement::VariableDeclaration(declaration) => add_declarators(&mut names, declaration),
-            Statement::FunctionDeclaration(function) => names.extend(function.id.as_ref().map(|id| id.name.to_string())),
-            Statement::ClassDeclaration(class) => names.extend(class.id.as_ref().map(|id| id.name.to_string())),
+            Statement::FunctionDeclaration(function) => {
+                names.extend(function.id.as_ref().map(|id| id.name.to_string()))
+            }
+            Statement::ClassDeclaration(class) => {
+                names.extend(class.id.as_ref().map(|id| id.name.to_string()))
+            }
             Statement::ExportDeclaration(export) => match &export.declaration {
-                Declaration::VariableDeclaration(declaration) => add_declarators(&mut names, declaration),
-                Declaration::FunctionDeclaration(function) => names.extend(function.id.as_ref().map(|id| id.name.to_string())),
+                Declaration::VariableDeclaration(declaration) => {
+                    add_declarators(&mut names, declaration)
+                }
+                Declaration::FunctionDeclaration(function) => {
+                    names.extend(function.id.as_ref().map(|id| id.name.to_string()))
+                }
                 _ => {}
             },
             _ => {}

@@ -8,7 +8,9 @@ use oxc::diagnostics::OxcDiagnostic;
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
-use oxc::transformer::{JsxOptions, JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
+use oxc::transformer::{
+    JsxOptions, JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer,
+};
 use std::path::Path;
 
 #[derive(Debug, Clone, Default)]
@@ -22,7 +24,11 @@ pub struct ScriptOptions {
 }
 
 /// Compiles a script module. `file` names the module in diagnostics and the source map.
-pub fn compile_script(file: &str, source: &str, options: &ScriptOptions) -> Result<Compiled, Vec<Diagnostic>> {
+pub fn compile_script(
+    file: &str,
+    source: &str,
+    options: &ScriptOptions,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let allocator = Allocator::default();
     let source_type = if options.force_tsx {
         SourceType::tsx()
@@ -39,7 +45,9 @@ pub fn compile_script(file: &str, source: &str, options: &ScriptOptions) -> Resu
         return Err(to_diagnostics(file, source, parsed.diagnostics.errors()));
     }
     let mut program = parsed.program;
-    let semantic = SemanticBuilder::new().with_excess_capacity(2.0).build(&program);
+    let semantic = SemanticBuilder::new()
+        .with_excess_capacity(2.0)
+        .build(&program);
     let semantic_errors: Vec<&OxcDiagnostic> = semantic.diagnostics.errors().collect();
     if !semantic_errors.is_empty() {
         return Err(to_diagnostics(file, source, semantic_errors.into_iter()));
@@ -55,13 +63,23 @@ pub fn compile_script(file: &str, source: &str, options: &ScriptOptions) -> Resu
         ..TransformOptions::default()
     };
     let path = Path::new(file);
-    let transformed = Transformer::new(&allocator, path, &transform).build_with_scoping(scoping, &mut program);
+    let transformed =
+        Transformer::new(&allocator, path, &transform).build_with_scoping(scoping, &mut program);
     if transformed.diagnostics.has_errors() {
-        return Err(to_diagnostics(file, source, transformed.diagnostics.errors()));
+        return Err(to_diagnostics(
+            file,
+            source,
+            transformed.diagnostics.errors(),
+        ));
     }
-    let codegen_options = CodegenOptions { source_map_path: Some(path.to_path_buf()), ..CodegenOptions::default() };
+    let codegen_options = CodegenOptions {
+        source_map_path: Some(path.to_path_buf()),
+        ..CodegenOptions::default()
+    };
     let generated = Codegen::new().with_options(codegen_options).build(&program);
-    let mut map = generated.map.and_then(|m| serde_json::from_str(&m.to_json_string()).ok());
+    let mut map = generated
+        .map
+        .and_then(|m| serde_json::from_str(&m.to_json_string()).ok());
     let mut code = generated.code;
     if options.react_refresh && code.contains("$RefreshReg$(") {
         let (header, footer) = refresh_wrapper(file);
@@ -73,14 +91,19 @@ pub fn compile_script(file: &str, source: &str, options: &ScriptOptions) -> Resu
     if let Some(map) = map.as_mut() {
         set_map_source(map, file, options.original.as_deref().unwrap_or(source));
     }
-    Ok(Compiled { code, map, ..Compiled::default() })
+    Ok(Compiled {
+        code,
+        map,
+        ..Compiled::default()
+    })
 }
 
 /// What `@vitejs/plugin-react` wraps around a module with components: route the transform's
 /// `$RefreshReg$`/`$RefreshSig$` calls to this module and accept updates that keep it a
 /// component-only module (else invalidate, so the importer takes the update).
 fn refresh_wrapper(file: &str) -> (String, String) {
-    let id = serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
+    let id =
+        serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
     let header = format!(
         "import * as RefreshRuntime from \"/@metamon/react-refresh\";\n\
          const inWebWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;\n\
@@ -103,13 +126,24 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-fn to_diagnostics<'d>(file: &str, source: &str, errors: impl Iterator<Item = &'d OxcDiagnostic>) -> Vec<Diagnostic> {
+fn to_diagnostics<'d>(
+    file: &str,
+    source: &str,
+    errors: impl Iterator<Item = &'d OxcDiagnostic>,
+) -> Vec<Diagnostic> {
     errors
         .map(|error| {
-            let label = error.labels.iter().find(|l| l.primary()).or_else(|| error.labels.first());
-            let (offset, length) = label.map_or((0, 1), |l| (l.offset() as usize, l.len() as usize));
+            let label = error
+                .labels
+                .iter()
+                .find(|l| l.primary())
+                .or_else(|| error.labels.first());
+            let (offset, length) =
+                label.map_or((0, 1), |l| (l.offset() as usize, l.len() as usize));
             let (line, column) = line_column(source, offset);
-            let mut diagnostic = Diagnostic::new("syntax", file, line, column, error.message.to_string()).with_length(length);
+            let mut diagnostic =
+                Diagnostic::new("syntax", file, line, column, error.message.to_string())
+                    .with_length(length);
             if let Some(help) = &error.help {
                 diagnostic = diagnostic.with_help(help.to_string());
             }

@@ -54,7 +54,15 @@ impl NodeWorker {
 
     /// Compiles `source` (the file's text, or a `.mtm` body padded to the file's own lines) with
     /// the framework's compiler. `original` is the file's whole text, embedded in the map.
-    pub fn compile_framework(&self, kind: WorkerKind, file: &str, path: &Path, source: &str, original: &str, options: &Options) -> Result<Compiled, Vec<Diagnostic>> {
+    pub fn compile_framework(
+        &self,
+        kind: WorkerKind,
+        file: &str,
+        path: &Path,
+        source: &str,
+        original: &str,
+        options: &Options,
+    ) -> Result<Compiled, Vec<Diagnostic>> {
         let id = {
             let mut next = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
             *next += 1;
@@ -64,21 +72,35 @@ impl NodeWorker {
             "id": id, "kind": kind.name(), "filename": path, "source": source,
             "root": options.root, "dev": true, "hmr": options.hmr,
         });
-        let response = self.request(&request).map_err(|message| vec![Diagnostic::new("worker", file, 1, 1, message)])?;
+        let response = self
+            .request(&request)
+            .map_err(|message| vec![Diagnostic::new("worker", file, 1, 1, message)])?;
         if response["ok"].as_bool() != Some(true) {
             let error = &response["error"];
             let line = error["line"].as_u64().unwrap_or(1) as usize;
             let column = error["column"].as_u64().unwrap_or(1) as usize;
-            let message = error["message"].as_str().unwrap_or("the compiler failed without a message");
-            let mut diagnostic = Diagnostic::new(&format!("{}::compile", kind.name()), file, line, column, message);
+            let message = error["message"]
+                .as_str()
+                .unwrap_or("the compiler failed without a message");
+            let mut diagnostic = Diagnostic::new(
+                &format!("{}::compile", kind.name()),
+                file,
+                line,
+                column,
+                message,
+            );
             if let Some(package) = error["package"].as_str() {
-                diagnostic = diagnostic.with_help(format!("run `npm install -D {package}` in the project"));
+                diagnostic =
+                    diagnostic.with_help(format!("run `npm install -D {package}` in the project"));
             }
             return Err(vec![diagnostic]);
         }
         let mut code = response["code"].as_str().unwrap_or_default().to_string();
         let mut map = response.get("map").filter(|m| m.is_object()).cloned();
-        let css = response["css"].as_str().filter(|css| !css.trim().is_empty()).map(str::to_string);
+        let css = response["css"]
+            .as_str()
+            .filter(|css| !css.trim().is_empty())
+            .map(str::to_string);
         if css.is_some() {
             // The extracted CSS is its own module; the component imports it.
             let name = file.rsplit('/').next().unwrap_or(file);
@@ -90,7 +112,12 @@ impl NodeWorker {
         if let Some(map) = map.as_mut() {
             set_map_source(map, file, original);
         }
-        Ok(Compiled { code, map, css, target: None })
+        Ok(Compiled {
+            code,
+            map,
+            css,
+            target: None,
+        })
     }
 
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
@@ -110,21 +137,34 @@ impl NodeWorker {
                 }
             }
         }
-        Err(format!("the Node worker that runs the framework compilers failed: {last_error}"))
+        Err(format!(
+            "the Node worker that runs the framework compilers failed: {last_error}"
+        ))
     }
 }
 
 fn exchange(process: &mut Process, request: &Value) -> Result<Value, String> {
     let mut line = request.to_string();
     line.push('\n');
-    process.stdin.write_all(line.as_bytes()).and_then(|()| process.stdin.flush()).map_err(|e| e.to_string())?;
+    process
+        .stdin
+        .write_all(line.as_bytes())
+        .and_then(|()| process.stdin.flush())
+        .map_err(|e| e.to_string())?;
     let want = &request["id"];
     loop {
         let mut answer = String::new();
-        if process.stdout.read_line(&mut answer).map_err(|e| e.to_string())? == 0 {
+        if process
+            .stdout
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?
+            == 0
+        {
             return Err("it exited".into());
         }
-        let Ok(response) = serde_json::from_str::<Value>(&answer) else { continue };
+        let Ok(response) = serde_json::from_str::<Value>(&answer) else {
+            continue;
+        };
         if &response["id"] == want {
             return Ok(response);
         }
@@ -142,17 +182,27 @@ fn spawn() -> Result<Process, String> {
         .map_err(|e| format!("could not start `node` ({e}); Vue, Svelte and Solid compilation needs Node.js on PATH"))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
     let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    Ok(Process { child, stdin, stdout })
+    Ok(Process {
+        child,
+        stdin,
+        stdout,
+    })
 }
 
 /// The worker ships inside the binary; it is written next to the OS temp files, named by a hash
 /// of its text so that two versions of Metamon never share one.
 fn worker_script_path() -> Result<PathBuf, String> {
-    let hash = WORKER_SOURCE.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = WORKER_SOURCE
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
     let path = std::env::temp_dir().join(format!("metamon-worker-{hash:016x}.mjs"));
     if std::fs::read_to_string(&path).ok().as_deref() != Some(WORKER_SOURCE) {
         let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-        std::fs::write(&partial, WORKER_SOURCE).and_then(|()| std::fs::rename(&partial, &path)).map_err(|e| format!("could not write the worker script: {e}"))?;
+        std::fs::write(&partial, WORKER_SOURCE)
+            .and_then(|()| std::fs::rename(&partial, &path))
+            .map_err(|e| format!("could not write the worker script: {e}"))?;
     }
     Ok(path)
 }

@@ -19,7 +19,13 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &str, file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: &str,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             code: code.to_string(),
             file: file.to_string(),
@@ -43,9 +49,17 @@ impl Diagnostic {
 
     /// A code frame of `source` around the problem, rendered by miette; `color` for terminals.
     pub fn render(&self, source: &str, color: bool) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
         let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(2);
-        let report = Report { diagnostic: self, source: NamedSource::new(&self.file, source.to_string()), offset: self.byte_offset(source) };
+        let report = Report {
+            diagnostic: self,
+            source: NamedSource::new(&self.file, source.to_string()),
+            offset: self.byte_offset(source),
+        };
         let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
             out = self.to_string();
@@ -77,7 +91,11 @@ impl Diagnostic {
         for (index, line) in source.split_inclusive('\n').enumerate() {
             if index + 1 == self.line {
                 let column: usize = line.chars().take(self.column - 1).map(char::len_utf8).sum();
-                let length: usize = line[column.min(line.len())..].chars().take(self.length).map(char::len_utf8).sum();
+                let length: usize = line[column.min(line.len())..]
+                    .chars()
+                    .take(self.length)
+                    .map(char::len_utf8)
+                    .sum();
                 return SourceSpan::new((offset + column).into(), length);
             }
             offset += line.len();
@@ -88,7 +106,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(help) = &self.help {
             write!(f, " ({help})")?;
         }
@@ -123,13 +145,22 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(&self.diagnostic.code))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = format!("{}:{}:{}", self.diagnostic.file, self.diagnostic.line, self.diagnostic.column);
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(label), self.offset))))
+        let label = format!(
+            "{}:{}:{}",
+            self.diagnostic.file, self.diagnostic.line, self.diagnostic.column
+        );
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(label),
+            self.offset,
+        ))))
     }
 }

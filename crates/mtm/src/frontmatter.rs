@@ -36,9 +36,15 @@ pub(crate) fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, Vec<Diag
         offset += line.len();
     }
     Err(vec![
-        Diagnostic::new("mtm::unterminated-frontmatter", file, 1, 1, "the frontmatter opened here is never closed")
-            .with_length(3)
-            .with_help("add a `---` line after the frontmatter, before the component body"),
+        Diagnostic::new(
+            "mtm::unterminated-frontmatter",
+            file,
+            1,
+            1,
+            "the frontmatter opened here is never closed",
+        )
+        .with_length(3)
+        .with_help("add a `---` line after the frontmatter, before the component body"),
     ])
 }
 
@@ -64,13 +70,22 @@ struct Reader<'f> {
 
 impl Reader<'_> {
     fn at(&self, node: &MarkedYaml) -> (usize, usize) {
-        (self.yaml_line + node.span.start.line() - 1, node.span.start.col() + 1)
+        (
+            self.yaml_line + node.span.start.line() - 1,
+            node.span.start.col() + 1,
+        )
     }
 
     fn error(&mut self, node: &MarkedYaml, code: &str, message: String, help: Option<String>) {
         let (line, column) = self.at(node);
-        let length = node.span.end.index().saturating_sub(node.span.start.index()).max(1);
-        let mut diagnostic = Diagnostic::new(code, self.file, line, column, message).with_length(length);
+        let length = node
+            .span
+            .end
+            .index()
+            .saturating_sub(node.span.start.index())
+            .max(1);
+        let mut diagnostic =
+            Diagnostic::new(code, self.file, line, column, message).with_length(length);
         if let Some(help) = help {
             diagnostic = diagnostic.with_help(help);
         }
@@ -81,14 +96,23 @@ impl Reader<'_> {
         match &node.data {
             YamlData::Value(Scalar::String(text)) => Some(text),
             _ => {
-                self.error(node, "mtm::wrong-type", format!("{what} must be a string, found {}", describe(node)), None);
+                self.error(
+                    node,
+                    "mtm::wrong-type",
+                    format!("{what} must be a string, found {}", describe(node)),
+                    None,
+                );
                 None
             }
         }
     }
 }
 
-pub(crate) fn read(file: &str, yaml: &str, yaml_line: usize) -> Result<Frontmatter, Vec<Diagnostic>> {
+pub(crate) fn read(
+    file: &str,
+    yaml: &str,
+    yaml_line: usize,
+) -> Result<Frontmatter, Vec<Diagnostic>> {
     let documents = MarkedYaml::load_from_str(yaml).map_err(|error| {
         let marker = error.marker();
         vec![Diagnostic::new(
@@ -99,19 +123,35 @@ pub(crate) fn read(file: &str, yaml: &str, yaml_line: usize) -> Result<Frontmatt
             format!("the frontmatter is not valid YAML: {}", error.info()),
         )]
     })?;
-    let mut reader = Reader { file, yaml_line, errors: Vec::new() };
+    let mut reader = Reader {
+        file,
+        yaml_line,
+        errors: Vec::new(),
+    };
     let mut front = Frontmatter::default();
-    let Some(root) = documents.first() else { return Ok(front) };
+    let Some(root) = documents.first() else {
+        return Ok(front);
+    };
     let mapping = match &root.data {
         YamlData::Mapping(mapping) => mapping,
         YamlData::Value(Scalar::Null) => return Ok(front),
         _ => {
-            reader.error(root, "mtm::wrong-type", format!("the frontmatter must be a mapping of keys (`target: react`), found {}", describe(root)), None);
+            reader.error(
+                root,
+                "mtm::wrong-type",
+                format!(
+                    "the frontmatter must be a mapping of keys (`target: react`), found {}",
+                    describe(root)
+                ),
+                None,
+            );
             return Err(reader.errors);
         }
     };
     for (key_node, value) in mapping {
-        let Some(key) = reader.string(key_node, "a frontmatter key") else { continue };
+        let Some(key) = reader.string(key_node, "a frontmatter key") else {
+            continue;
+        };
         match key {
             "target" => read_target(&mut reader, value, &mut front),
             "channels" => front.channels = read_channels(&mut reader, value),
@@ -122,34 +162,59 @@ pub(crate) fn read(file: &str, yaml: &str, yaml_line: usize) -> Result<Frontmatt
                     if route.starts_with('/') {
                         front.route = Some(route.to_string());
                     } else {
-                        reader.error(value, "mtm::bad-route", format!("`route` must start with `/`, found `{route}`"), Some(format!("write `route: /{route}`")));
+                        reader.error(
+                            value,
+                            "mtm::bad-route",
+                            format!("`route` must start with `/`, found `{route}`"),
+                            Some(format!("write `route: /{route}`")),
+                        );
                     }
                 }
             }
             "layout" => front.layout = reader.string(value, "`layout`").map(str::to_string),
             unknown => {
-                let help = closest(unknown, &KEYS).map_or_else(|| format!("the known keys are {}", KEYS.join(", ")), |near| format!("did you mean `{near}`?"));
-                reader.error(key_node, "mtm::unknown-key", format!("unknown frontmatter key `{unknown}`"), Some(help));
+                let help = closest(unknown, &KEYS).map_or_else(
+                    || format!("the known keys are {}", KEYS.join(", ")),
+                    |near| format!("did you mean `{near}`?"),
+                );
+                reader.error(
+                    key_node,
+                    "mtm::unknown-key",
+                    format!("unknown frontmatter key `{unknown}`"),
+                    Some(help),
+                );
             }
         }
     }
-    if reader.errors.is_empty() { Ok(front) } else { Err(reader.errors) }
+    if reader.errors.is_empty() {
+        Ok(front)
+    } else {
+        Err(reader.errors)
+    }
 }
 
 fn read_target(reader: &mut Reader, value: &MarkedYaml, front: &mut Frontmatter) {
-    let Some(name) = reader.string(value, "`target`") else { return };
+    let Some(name) = reader.string(value, "`target`") else {
+        return;
+    };
     match Target::from_name(name) {
         Some(target) => {
             let (line, column) = reader.at(value);
             front.target = Some((target, line, column));
         }
         None => {
-            let names: Vec<&str> = ["react", "reactjs", "vue", "svelte", "solid", "solidjs"].to_vec();
+            let names: Vec<&str> =
+                ["react", "reactjs", "vue", "svelte", "solid", "solidjs"].to_vec();
             let help = match closest(name, &names) {
                 Some(near) => format!("did you mean `{near}`? valid targets: {}", names.join(", ")),
                 None => format!("valid targets: {}", names.join(", ")),
             };
-            reader.error(value, "mtm::unknown-target", format!("unknown target `{name}`"), Some(help));
+            reader.error(
+                value,
+                "mtm::unknown-target",
+                format!("unknown target `{name}`"),
+                Some(help),
+            );
         }
     }
 }
@@ -160,41 +225,98 @@ fn read_channels(reader: &mut Reader, value: &MarkedYaml) -> Vec<Channel> {
         YamlData::Sequence(items) => items,
         YamlData::Value(Scalar::Null) => return channels,
         _ => {
-            reader.error(value, "mtm::wrong-type", format!("`channels` must be a list of `- event: …, emit: …` entries, found {}", describe(value)), None);
+            reader.error(
+                value,
+                "mtm::wrong-type",
+                format!(
+                    "`channels` must be a list of `- event: …, emit: …` entries, found {}",
+                    describe(value)
+                ),
+                None,
+            );
             return channels;
         }
     };
     for item in items {
         let YamlData::Mapping(fields) = &item.data else {
-            reader.error(item, "mtm::wrong-type", format!("each channel must be a mapping with `event` and `emit`, found {}", describe(item)), Some("write `- event: userLogin` and `  emit: onUserLogin`".into()));
+            reader.error(
+                item,
+                "mtm::wrong-type",
+                format!(
+                    "each channel must be a mapping with `event` and `emit`, found {}",
+                    describe(item)
+                ),
+                Some("write `- event: userLogin` and `  emit: onUserLogin`".into()),
+            );
             continue;
         };
         let (mut event, mut emit) = (None, None);
         for (key_node, field) in fields {
             match reader.string(key_node, "a channel key") {
-                Some("event") => event = reader.string(field, "`event`").map(|text| (text.to_string(), field)),
-                Some("emit") => emit = reader.string(field, "`emit`").map(|text| (text.to_string(), field)),
+                Some("event") => {
+                    event = reader
+                        .string(field, "`event`")
+                        .map(|text| (text.to_string(), field))
+                }
+                Some("emit") => {
+                    emit = reader
+                        .string(field, "`emit`")
+                        .map(|text| (text.to_string(), field))
+                }
                 Some(other) => {
-                    let help = closest(other, &["event", "emit"]).map_or("a channel has only `event` and `emit`".to_string(), |near| format!("did you mean `{near}`?"));
-                    reader.error(key_node, "mtm::unknown-key", format!("unknown channel key `{other}`"), Some(help));
+                    let help = closest(other, &["event", "emit"]).map_or(
+                        "a channel has only `event` and `emit`".to_string(),
+                        |near| format!("did you mean `{near}`?"),
+                    );
+                    reader.error(
+                        key_node,
+                        "mtm::unknown-key",
+                        format!("unknown channel key `{other}`"),
+                        Some(help),
+                    );
                 }
                 None => {}
             }
         }
         let (Some((event, event_node)), Some((emit, emit_node))) = (event, emit) else {
-            reader.error(item, "mtm::incomplete-channel", "a channel needs both `event` and `emit`".into(), None);
+            reader.error(
+                item,
+                "mtm::incomplete-channel",
+                "a channel needs both `event` and `emit`".into(),
+                None,
+            );
             continue;
         };
         if event.trim().is_empty() {
-            reader.error(event_node, "mtm::bad-event", "`event` must not be empty".into(), None);
+            reader.error(
+                event_node,
+                "mtm::bad-event",
+                "`event` must not be empty".into(),
+                None,
+            );
         }
         if !is_js_identifier(&emit) {
-            reader.error(emit_node, "mtm::bad-emit", format!("`emit: {emit}` is not a JavaScript identifier"), Some("use a name such as `onUserLogin`".into()));
+            reader.error(
+                emit_node,
+                "mtm::bad-emit",
+                format!("`emit: {emit}` is not a JavaScript identifier"),
+                Some("use a name such as `onUserLogin`".into()),
+            );
         } else if channels.iter().any(|c| c.emit == emit) {
-            reader.error(emit_node, "mtm::duplicate-emit", format!("the emit function `{emit}` is declared twice"), None);
+            reader.error(
+                emit_node,
+                "mtm::duplicate-emit",
+                format!("the emit function `{emit}` is declared twice"),
+                None,
+            );
         }
         if channels.iter().any(|c| c.event == event) {
-            reader.error(event_node, "mtm::duplicate-event", format!("the event `{event}` is declared twice"), None);
+            reader.error(
+                event_node,
+                "mtm::duplicate-event",
+                format!("the event `{event}` is declared twice"),
+                None,
+            );
         }
         channels.push(Channel { event, emit });
     }
@@ -206,9 +328,16 @@ fn read_props(reader: &mut Reader, value: &MarkedYaml) -> Vec<(String, String)> 
     match &value.data {
         YamlData::Mapping(fields) => {
             for (key_node, type_node) in fields {
-                let Some(name) = reader.string(key_node, "a prop name") else { continue };
+                let Some(name) = reader.string(key_node, "a prop name") else {
+                    continue;
+                };
                 if !is_js_identifier(name) {
-                    reader.error(key_node, "mtm::bad-prop", format!("the prop name `{name}` is not a JavaScript identifier"), None);
+                    reader.error(
+                        key_node,
+                        "mtm::bad-prop",
+                        format!("the prop name `{name}` is not a JavaScript identifier"),
+                        None,
+                    );
                     continue;
                 }
                 if let Some(type_name) = reader.string(type_node, "a prop type") {
@@ -217,18 +346,37 @@ fn read_props(reader: &mut Reader, value: &MarkedYaml) -> Vec<(String, String)> 
             }
         }
         YamlData::Value(Scalar::Null) => {}
-        _ => reader.error(value, "mtm::wrong-type", format!("`props` must be a mapping of prop name to type (`title: string`), found {}", describe(value)), None),
+        _ => reader.error(
+            value,
+            "mtm::wrong-type",
+            format!(
+                "`props` must be a mapping of prop name to type (`title: string`), found {}",
+                describe(value)
+            ),
+            None,
+        ),
     }
     props
 }
 
 fn read_styles(reader: &mut Reader, value: &MarkedYaml) -> Vec<String> {
     match &value.data {
-        YamlData::Sequence(items) => items.iter().filter_map(|item| reader.string(item, "a `styles` entry").map(str::to_string)).collect(),
+        YamlData::Sequence(items) => items
+            .iter()
+            .filter_map(|item| reader.string(item, "a `styles` entry").map(str::to_string))
+            .collect(),
         YamlData::Value(Scalar::String(path)) => vec![path.to_string()],
         YamlData::Value(Scalar::Null) => Vec::new(),
         _ => {
-            reader.error(value, "mtm::wrong-type", format!("`styles` must be a list of stylesheet paths, found {}", describe(value)), None);
+            reader.error(
+                value,
+                "mtm::wrong-type",
+                format!(
+                    "`styles` must be a list of stylesheet paths, found {}",
+                    describe(value)
+                ),
+                None,
+            );
             Vec::new()
         }
     }
@@ -247,20 +395,72 @@ fn describe(node: &MarkedYaml) -> &'static str {
 }
 
 const RESERVED: [&str; 46] = [
-    "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if",
-    "import", "in", "instanceof", "new", "null", "return", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let", "static",
-    "implements", "interface", "package", "private", "protected", "public", "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "new",
+    "null",
+    "return",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+    "let",
+    "static",
+    "implements",
+    "interface",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "await",
 ];
 
 pub(crate) fn is_js_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    let Some(first) = chars.next() else { return false };
-    (first.is_alphabetic() || first == '_' || first == '$') && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$') && !RESERVED.contains(&name)
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_alphabetic() || first == '_' || first == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED.contains(&name)
 }
 
 /// The known name closest to `word`, if it is close enough to be a likely typo.
 fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
-    known.iter().map(|k| (levenshtein(&word.to_lowercase(), k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 3)).min_by_key(|(d, _)| *d).map(|(_, k)| k)
+    known
+        .iter()
+        .map(|k| (levenshtein(&word.to_lowercase(), k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

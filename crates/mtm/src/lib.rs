@@ -54,8 +54,16 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<MtmFile, Vec<Diagnostic>> {
     let body_line = split.body_line;
     if split.body.trim().is_empty() {
         return Err(vec![
-            Diagnostic::new("mtm::empty-body", file, body_line, 1, "the component body is empty")
-                .with_help(format!("write the {target} component after the closing `---` line")),
+            Diagnostic::new(
+                "mtm::empty-body",
+                file,
+                body_line,
+                1,
+                "the component body is empty",
+            )
+            .with_help(format!(
+                "write the {target} component after the closing `---` line"
+            )),
         ]);
     }
     Ok(MtmFile {
@@ -76,8 +84,14 @@ fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Diagnostic>> {
         Err(error) => {
             let (line, column) = position_of_byte(bytes, error.valid_up_to());
             return Err(vec![
-                Diagnostic::new("mtm::not-utf8", file, line, column, "this file is not UTF-8 text")
-                    .with_help("a .mtm file must be saved as UTF-8"),
+                Diagnostic::new(
+                    "mtm::not-utf8",
+                    file,
+                    line,
+                    column,
+                    "this file is not UTF-8 text",
+                )
+                .with_help("a .mtm file must be saved as UTF-8"),
             ]);
         }
     };
@@ -97,8 +111,14 @@ fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Diagnostic>> {
 fn position_of_byte(bytes: &[u8], index: usize) -> (usize, usize) {
     let before = &bytes[..index];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 

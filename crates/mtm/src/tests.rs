@@ -3,7 +3,11 @@ use super::*;
 fn errors(file: &str, text: &str) -> String {
     match parse(file, text.as_bytes()) {
         Ok(parsed) => panic!("expected errors, parsed {parsed:?}"),
-        Err(diagnostics) => diagnostics.iter().map(|d| format!("{d}\n{}", d.frame(text))).collect::<Vec<_>>().join("\n"),
+        Err(diagnostics) => diagnostics
+            .iter()
+            .map(|d| format!("{d}\n{}", d.frame(text)))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -33,20 +37,34 @@ fn parses_every_key() {
 fn padded_body_keeps_mtm_line_numbers() {
     let parsed = parse("Counter.mtm", COUNTER.as_bytes()).unwrap();
     let padded = parsed.padded_body();
-    assert_eq!(padded.lines().nth(12), Some("export default function Counter() {"));
-    assert_eq!(COUNTER.lines().nth(12), Some("export default function Counter() {"));
+    assert_eq!(
+        padded.lines().nth(12),
+        Some("export default function Counter() {")
+    );
+    assert_eq!(
+        COUNTER.lines().nth(12),
+        Some("export default function Counter() {")
+    );
 }
 
 #[test]
 fn target_from_file_name() {
-    let parsed = parse("src/Board.vue.mtm", b"---\n---\n<template><p>hi</p></template>\n").unwrap();
+    let parsed = parse(
+        "src/Board.vue.mtm",
+        b"---\n---\n<template><p>hi</p></template>\n",
+    )
+    .unwrap();
     assert_eq!(parsed.target, Target::Vue);
     assert_eq!(parsed.body_line, 3);
 }
 
 #[test]
 fn spellings_of_targets() {
-    for (name, target) in [("reactjs", Target::React), ("solidjs", Target::Solid), ("svelte", Target::Svelte)] {
+    for (name, target) in [
+        ("reactjs", Target::React),
+        ("solidjs", Target::Solid),
+        ("svelte", Target::Svelte),
+    ] {
         let text = format!("---\ntarget: {name}\n---\nx\n");
         assert_eq!(parse("a.mtm", text.as_bytes()).unwrap().target, target);
     }
@@ -56,20 +74,60 @@ fn spellings_of_targets() {
 fn diagnostics() {
     let cases: &[(&str, &str, &str)] = &[
         ("missing_frontmatter", "A.mtm", "export default 1;\n"),
-        ("unterminated_frontmatter", "A.mtm", "---\ntarget: react\nexport default 1;\n"),
-        ("malformed_yaml", "A.mtm", "---\ntarget: react\nchannels: [a, b\n---\nx\n"),
-        ("unknown_key", "A.mtm", "---\ntarget: react\nchanels: []\n---\nx\n"),
-        ("channels_not_a_list", "A.mtm", "---\ntarget: react\nchannels: userLogin\n---\nx\n"),
-        ("emit_not_identifier", "A.mtm", "---\ntarget: react\nchannels:\n  - event: login\n    emit: on-login\n---\nx\n"),
-        ("duplicate_emit", "A.mtm", "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n  - event: b\n    emit: onA\n---\nx\n"),
-        ("duplicate_event", "A.mtm", "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n  - event: a\n    emit: onB\n---\nx\n"),
+        (
+            "unterminated_frontmatter",
+            "A.mtm",
+            "---\ntarget: react\nexport default 1;\n",
+        ),
+        (
+            "malformed_yaml",
+            "A.mtm",
+            "---\ntarget: react\nchannels: [a, b\n---\nx\n",
+        ),
+        (
+            "unknown_key",
+            "A.mtm",
+            "---\ntarget: react\nchanels: []\n---\nx\n",
+        ),
+        (
+            "channels_not_a_list",
+            "A.mtm",
+            "---\ntarget: react\nchannels: userLogin\n---\nx\n",
+        ),
+        (
+            "emit_not_identifier",
+            "A.mtm",
+            "---\ntarget: react\nchannels:\n  - event: login\n    emit: on-login\n---\nx\n",
+        ),
+        (
+            "duplicate_emit",
+            "A.mtm",
+            "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n  - event: b\n    emit: onA\n---\nx\n",
+        ),
+        (
+            "duplicate_event",
+            "A.mtm",
+            "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n  - event: a\n    emit: onB\n---\nx\n",
+        ),
         ("unknown_target", "A.mtm", "---\ntarget: angular\n---\nx\n"),
         ("misspelled_target", "A.mtm", "---\ntarget: raect\n---\nx\n"),
-        ("target_disagrees_with_name", "A.vue.mtm", "---\ntarget: react\n---\nx\n"),
+        (
+            "target_disagrees_with_name",
+            "A.vue.mtm",
+            "---\ntarget: react\n---\nx\n",
+        ),
         ("missing_target", "A.mtm", "---\nroute: /a\n---\nx\n"),
         ("wrong_type_target", "A.mtm", "---\ntarget: 42\n---\nx\n"),
-        ("route_without_slash", "A.mtm", "---\ntarget: react\nroute: users\n---\nx\n"),
-        ("props_not_mapping", "A.mtm", "---\ntarget: react\nprops: [a]\n---\nx\n"),
+        (
+            "route_without_slash",
+            "A.mtm",
+            "---\ntarget: react\nroute: users\n---\nx\n",
+        ),
+        (
+            "props_not_mapping",
+            "A.mtm",
+            "---\ntarget: react\nprops: [a]\n---\nx\n",
+        ),
         ("empty_body", "A.mtm", "---\ntarget: react\n---\n\n   \n"),
         ("frontmatter_not_mapping", "A.mtm", "---\n- react\n---\nx\n"),
     ];
@@ -83,13 +141,23 @@ fn not_utf8_names_line() {
     let mut bytes = b"---\ntarget: react\n---\nconst a = '".to_vec();
     bytes.extend([0xff, 0xfe]);
     let diagnostics = parse("A.mtm", &bytes).unwrap_err();
-    assert_eq!((diagnostics[0].code.as_str(), diagnostics[0].line, diagnostics[0].column), ("mtm::not-utf8", 4, 12));
+    assert_eq!(
+        (
+            diagnostics[0].code.as_str(),
+            diagnostics[0].line,
+            diagnostics[0].column
+        ),
+        ("mtm::not-utf8", 4, 12)
+    );
 }
 
 #[test]
 fn binary_content() {
     let diagnostics = parse("A.mtm", b"---\ntarget: react\n---\n\0\0\0").unwrap_err();
-    assert_eq!((diagnostics[0].code.as_str(), diagnostics[0].line), ("mtm::binary", 4));
+    assert_eq!(
+        (diagnostics[0].code.as_str(), diagnostics[0].line),
+        ("mtm::binary", 4)
+    );
 }
 
 #[test]
@@ -111,13 +179,36 @@ fn never_panics_on_random_or_mutated_input() {
         seed ^= seed << 17;
         seed
     };
-    let pieces: [&[u8]; 14] = [b"---\n", b"target: ", b"react", b"channels:\n", b"  - event: a\n", b"    emit: b\n", b"\n", b":", b"[", b"{", b"\xff", b"\0", b"  ", b"'\"&*!|>"];
+    let pieces: [&[u8]; 14] = [
+        b"---\n",
+        b"target: ",
+        b"react",
+        b"channels:\n",
+        b"  - event: a\n",
+        b"    emit: b\n",
+        b"\n",
+        b":",
+        b"[",
+        b"{",
+        b"\xff",
+        b"\0",
+        b"  ",
+        b"'\"&*!|>",
+    ];
     for round in 0..5000 {
-        let mut bytes = if round % 2 == 0 { COUNTER.as_bytes().to_vec() } else { Vec::new() };
+        let mut bytes = if round % 2 == 0 {
+            COUNTER.as_bytes().to_vec()
+        } else {
+            Vec::new()
+        };
         for _ in 0..(next() % 12) {
             let choice = next();
             let piece = pieces[(choice % pieces.len() as u64) as usize];
-            let at = if bytes.is_empty() { 0 } else { (next() % bytes.len() as u64) as usize };
+            let at = if bytes.is_empty() {
+                0
+            } else {
+                (next() % bytes.len() as u64) as usize
+            };
             match choice % 3 {
                 0 => bytes.splice(at..at, piece.iter().copied()).for_each(drop),
                 1 if !bytes.is_empty() => {

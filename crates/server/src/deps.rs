@@ -24,23 +24,43 @@ pub struct DepsMetadata {
 
 impl DepsMetadata {
     pub fn url(&self, specifier: &str) -> Option<String> {
-        self.entries.get(specifier).map(|entry| format!("/@deps/{}", entry.file))
+        self.entries
+            .get(specifier)
+            .map(|entry| format!("/@deps/{}", entry.file))
     }
 }
 
 /// `react-dom/client` → `react-dom_client.js`
 pub fn flat_name(specifier: &str) -> String {
-    specifier.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+    specifier
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Where the cache lives: `node_modules/.metamon` of the nearest `node_modules` at or above root.
 pub fn cache_dir(root: &Path) -> PathBuf {
-    root.ancestors().map(|dir| dir.join("node_modules")).find(|dir| dir.is_dir()).unwrap_or_else(|| root.join("node_modules")).join(".metamon")
+    root.ancestors()
+        .map(|dir| dir.join("node_modules"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| root.join("node_modules"))
+        .join(".metamon")
 }
 
 fn lock_file_text(root: &Path) -> String {
     for dir in root.ancestors() {
-        for name in ["package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock"] {
+        for name in [
+            "package-lock.json",
+            "yarn.lock",
+            "pnpm-lock.yaml",
+            "bun.lock",
+        ] {
             if let Ok(text) = std::fs::read_to_string(dir.join(name)) {
                 return text;
             }
@@ -56,7 +76,9 @@ fn cache_key(root: &Path, specifiers: &BTreeSet<String>) -> String {
         text.push('\n');
         text.push_str(specifier);
     }
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     format!("{hash:016x}")
 }
 
@@ -65,20 +87,31 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
     let cache = cache_dir(root);
     let key = cache_key(root, specifiers);
     let metadata_path = cache.join("deps/_metadata.json");
-    if let Some(cached) = std::fs::read_to_string(&metadata_path).ok().and_then(|text| serde_json::from_str::<DepsMetadata>(&text).ok())
+    if let Some(cached) = std::fs::read_to_string(&metadata_path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<DepsMetadata>(&text).ok())
         && cached.key == key
     {
         return Ok(cached);
     }
     if specifiers.is_empty() {
-        return Ok(DepsMetadata { key, entries: BTreeMap::new() });
+        return Ok(DepsMetadata {
+            key,
+            entries: BTreeMap::new(),
+        });
     }
     let list: Vec<&str> = specifiers.iter().map(String::as_str).collect();
     println!("  pre-bundling dependencies: {}", list.join(", "));
     let started = Instant::now();
     let staging = cache.join(format!("deps_temp_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
-    let input = specifiers.iter().map(|specifier| InputItem { name: Some(flat_name(specifier)), import: specifier.clone() }).collect();
+    let input = specifiers
+        .iter()
+        .map(|specifier| InputItem {
+            name: Some(flat_name(specifier)),
+            import: specifier.clone(),
+        })
+        .collect();
     let define = [
         ("process.env.NODE_ENV", "\"development\""),
         ("__VUE_OPTIONS_API__", "true"),
@@ -93,31 +126,63 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
         platform: Some(Platform::Browser),
         entry_filenames: Some("[name].js".to_string().into()),
         chunk_filenames: Some("chunk-[hash].js".to_string().into()),
-        define: Some(define.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+        define: Some(
+            define
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
         resolve: Some(ResolveOptions {
-            condition_names: Some(["development", "browser", "import", "module", "default"].map(String::from).to_vec()),
+            condition_names: Some(
+                ["development", "browser", "import", "module", "default"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
             ..ResolveOptions::default()
         }),
         ..BundlerOptions::default()
     };
-    let mut bundler = Bundler::new(options).map_err(|errors| format!("could not set up the dependency bundler: {errors}"))?;
-    let output = bundler.write().await.map_err(|errors| format!("pre-bundling failed:\n{errors}"))?;
+    let mut bundler = Bundler::new(options)
+        .map_err(|errors| format!("could not set up the dependency bundler: {errors}"))?;
+    let output = bundler
+        .write()
+        .await
+        .map_err(|errors| format!("pre-bundling failed:\n{errors}"))?;
     let mut entries = BTreeMap::new();
     for asset in &output.assets {
         if let rolldown_common::Output::Chunk(chunk) = asset
             && chunk.is_entry
         {
-            let specifier = specifiers.iter().find(|s| flat_name(s) == chunk.name.as_str()).cloned().unwrap_or_else(|| chunk.name.to_string());
+            let specifier = specifiers
+                .iter()
+                .find(|s| flat_name(s) == chunk.name.as_str())
+                .cloned()
+                .unwrap_or_else(|| chunk.name.to_string());
             let needs_interop = chunk.exports.iter().all(|name| name == "default");
-            entries.insert(specifier, DepEntry { file: chunk.filename.to_string(), needs_interop });
+            entries.insert(
+                specifier,
+                DepEntry {
+                    file: chunk.filename.to_string(),
+                    needs_interop,
+                },
+            );
         }
     }
     let metadata = DepsMetadata { key, entries };
-    std::fs::write(staging.join("_metadata.json"), serde_json::to_string_pretty(&metadata).unwrap_or_default()).map_err(|e| e.to_string())?;
+    std::fs::write(
+        staging.join("_metadata.json"),
+        serde_json::to_string_pretty(&metadata).unwrap_or_default(),
+    )
+    .map_err(|e| e.to_string())?;
     let target = cache.join("deps");
     let _ = std::fs::remove_dir_all(&target);
-    std::fs::rename(&staging, &target).map_err(|e| format!("could not move the bundle into place: {e}"))?;
-    println!("  pre-bundled {} dependencies in {} ms", specifiers.len(), started.elapsed().as_millis());
+    std::fs::rename(&staging, &target)
+        .map_err(|e| format!("could not move the bundle into place: {e}"))?;
+    println!(
+        "  pre-bundled {} dependencies in {} ms",
+        specifiers.len(),
+        started.elapsed().as_millis()
+    );
     Ok(metadata)
 }
 

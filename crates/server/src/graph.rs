@@ -40,18 +40,30 @@ pub struct Boundary {
 
 impl Graph {
     pub fn ensure(&mut self, key: &str, file: &Path) -> &mut ModuleNode {
-        self.by_file.entry(file.to_path_buf()).or_default().insert(key.to_string());
+        self.by_file
+            .entry(file.to_path_buf())
+            .or_default()
+            .insert(key.to_string());
         self.modules.entry(key.to_string()).or_default()
     }
 
     pub fn keys_for_file(&self, file: &Path) -> Vec<String> {
-        let mut keys: Vec<String> = self.by_file.get(file).map(|keys| keys.iter().cloned().collect()).unwrap_or_default();
+        let mut keys: Vec<String> = self
+            .by_file
+            .get(file)
+            .map(|keys| keys.iter().cloned().collect())
+            .unwrap_or_default();
         keys.sort();
         keys
     }
 
     /// Records a fresh transform and the module's project imports.
-    pub fn set_transformed(&mut self, key: &str, transformed: Arc<Transformed>, imports: HashSet<String>) {
+    pub fn set_transformed(
+        &mut self,
+        key: &str,
+        transformed: Arc<Transformed>,
+        imports: HashSet<String>,
+    ) {
         let previous = match self.modules.get_mut(key) {
             Some(node) => {
                 node.transformed = Some(transformed);
@@ -82,7 +94,8 @@ impl Graph {
     pub fn propagate(&mut self, key: &str, timestamp: u64) -> Option<Vec<Boundary>> {
         let mut boundaries = Vec::new();
         let mut visited = HashSet::new();
-        self.walk(key, timestamp, &mut boundaries, &mut visited).then_some(boundaries)
+        self.walk(key, timestamp, &mut boundaries, &mut visited)
+            .then_some(boundaries)
     }
 
     /// Like [`Graph::propagate`] but skips the module's own acceptance: used when the module
@@ -96,7 +109,10 @@ impl Graph {
         let mut visited = HashSet::from([key.to_string()]);
         for importer in importers {
             if self.accepts_dep(&importer, key) {
-                boundaries.push(Boundary { boundary: importer, accepted: key.to_string() });
+                boundaries.push(Boundary {
+                    boundary: importer,
+                    accepted: key.to_string(),
+                });
             } else if !self.walk(&importer, timestamp, &mut boundaries, &mut visited) {
                 return None;
             }
@@ -105,17 +121,31 @@ impl Graph {
     }
 
     fn accepts_dep(&self, importer: &str, key: &str) -> bool {
-        self.modules.get(importer).and_then(|node| node.transformed.as_ref()).is_some_and(|t| t.accepted_deps.iter().any(|dep| dep == key))
+        self.modules
+            .get(importer)
+            .and_then(|node| node.transformed.as_ref())
+            .is_some_and(|t| t.accepted_deps.iter().any(|dep| dep == key))
     }
 
-    fn walk(&mut self, key: &str, timestamp: u64, boundaries: &mut Vec<Boundary>, visited: &mut HashSet<String>) -> bool {
+    fn walk(
+        &mut self,
+        key: &str,
+        timestamp: u64,
+        boundaries: &mut Vec<Boundary>,
+        visited: &mut HashSet<String>,
+    ) -> bool {
         if !visited.insert(key.to_string()) {
             return true;
         }
-        let Some(node) = self.modules.get_mut(key) else { return false };
+        let Some(node) = self.modules.get_mut(key) else {
+            return false;
+        };
         node.timestamp = timestamp;
         if node.self_accepting() {
-            boundaries.push(Boundary { boundary: key.to_string(), accepted: key.to_string() });
+            boundaries.push(Boundary {
+                boundary: key.to_string(),
+                accepted: key.to_string(),
+            });
             return true;
         }
         let importers: Vec<String> = node.importers.iter().cloned().collect();
@@ -124,7 +154,10 @@ impl Graph {
         }
         for importer in importers {
             if self.accepts_dep(&importer, key) {
-                boundaries.push(Boundary { boundary: importer, accepted: key.to_string() });
+                boundaries.push(Boundary {
+                    boundary: importer,
+                    accepted: key.to_string(),
+                });
             } else if !self.walk(&importer, timestamp, boundaries, visited) {
                 return false;
             }

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl DevServer {
@@ -22,7 +24,10 @@ impl DevServer {
         let mut updated_files = Vec::new();
         let mut full_reload = None;
         for file in files {
-            let relative = file.strip_prefix(&self.root).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            let relative = file
+                .strip_prefix(&self.root)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
             if relative.is_empty() {
                 continue;
             }
@@ -30,14 +35,24 @@ impl DevServer {
                 full_reload = Some(format!("/{relative}"));
                 continue;
             }
-            let keys = self.graph.lock().unwrap_or_else(|e| e.into_inner()).keys_for_file(&file);
+            let keys = self
+                .graph
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .keys_for_file(&file);
             if keys.is_empty() {
                 // Not loaded by any page: a new file, or one nothing imports yet.
                 self.clear_errors(&relative);
                 continue;
             }
             if !file.exists() {
-                let error = Diagnostic::new("serve::deleted", &relative, 1, 1, "this file was deleted (or is being saved); the page keeps running its last good version");
+                let error = Diagnostic::new(
+                    "serve::deleted",
+                    &relative,
+                    1,
+                    1,
+                    "this file was deleted (or is being saved); the page keeps running its last good version",
+                );
                 self.record_errors(vec![error]);
                 continue;
             }
@@ -55,7 +70,9 @@ impl DevServer {
             for (key, previous) in keys.iter().zip(previous) {
                 match self.transform(key).await {
                     Ok(transformed) => {
-                        let unchanged = previous.as_ref().is_some_and(|p| p.code == transformed.code);
+                        let unchanged = previous
+                            .as_ref()
+                            .is_some_and(|p| p.code == transformed.code);
                         if unchanged {
                             continue;
                         }
@@ -63,7 +80,12 @@ impl DevServer {
                         match graph.propagate(key, timestamp) {
                             Some(boundaries) => {
                                 for boundary in boundaries {
-                                    let kind = if key.ends_with("?css") || key.ends_with(".css?import") { "css-update" } else { "js-update" };
+                                    let kind =
+                                        if key.ends_with("?css") || key.ends_with(".css?import") {
+                                            "css-update"
+                                        } else {
+                                            "js-update"
+                                        };
                                     let update = json!({ "type": kind, "path": boundary.boundary, "acceptedPath": boundary.accepted, "timestamp": timestamp });
                                     if !updates.contains(&update) {
                                         updates.push(update);
@@ -87,7 +109,10 @@ impl DevServer {
         }
         let elapsed = started.elapsed().as_millis();
         if let Some(path) = full_reload {
-            println!("  page reload {} ({elapsed} ms)", path.trim_start_matches('/'));
+            println!(
+                "  page reload {} ({elapsed} ms)",
+                path.trim_start_matches('/')
+            );
             self.send(&json!({ "type": "full-reload", "path": path }));
         } else if !updates.is_empty() {
             println!("  hmr update {} ({elapsed} ms)", updated_files.join(", "));
@@ -98,20 +123,38 @@ impl DevServer {
     /// A page could not apply an update in place (`import.meta.hot.invalidate()`): hand it to
     /// the module's importers.
     pub fn invalidate(&self, path: &str) {
-        let key = crate::transform::key_from_request(path.split('?').next().unwrap_or(path), path.split_once('?').map(|(_, q)| q));
+        let key = crate::transform::key_from_request(
+            path.split('?').next().unwrap_or(path),
+            path.split_once('?').map(|(_, q)| q),
+        );
         let timestamp = now_ms();
-        let boundaries = self.graph.lock().unwrap_or_else(|e| e.into_inner()).propagate_invalidated(&key, timestamp);
+        let boundaries = self
+            .graph
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .propagate_invalidated(&key, timestamp);
         match boundaries {
             Some(boundaries) if !boundaries.is_empty() => {
                 let updates: Vec<_> = boundaries
                     .iter()
                     .map(|b| json!({ "type": "js-update", "path": b.boundary, "acceptedPath": b.accepted, "timestamp": timestamp }))
                     .collect();
-                println!("  hmr invalidate {} → {}", key.trim_start_matches('/'), boundaries.iter().map(|b| b.boundary.trim_start_matches('/')).collect::<Vec<_>>().join(", "));
+                println!(
+                    "  hmr invalidate {} → {}",
+                    key.trim_start_matches('/'),
+                    boundaries
+                        .iter()
+                        .map(|b| b.boundary.trim_start_matches('/'))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 self.send(&json!({ "type": "update", "updates": updates }));
             }
             _ => {
-                println!("  page reload {} (invalidated)", key.trim_start_matches('/'));
+                println!(
+                    "  page reload {} (invalidated)",
+                    key.trim_start_matches('/')
+                );
                 self.send(&json!({ "type": "full-reload", "path": key }));
             }
         }
@@ -119,30 +162,56 @@ impl DevServer {
 
     /// Shows a file's errors in the terminal and in every page's overlay.
     pub fn record_errors(&self, diagnostics: Vec<Diagnostic>) {
-        let Some(first) = diagnostics.first() else { return };
+        let Some(first) = diagnostics.first() else {
+            return;
+        };
         let file = first.file.clone();
-        let source = std::fs::read(self.root.join(&file)).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let source = std::fs::read(self.root.join(&file))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let color = std::io::stderr().is_terminal();
         let shown: Vec<ShownError> = diagnostics
             .iter()
             .map(|d| {
                 eprintln!("{}", d.render(&source, color));
-                ShownError { kind: "compile", file: d.file.clone(), line: d.line, column: d.column, message: d.message.clone(), frame: d.frame(&source) }
+                ShownError {
+                    kind: "compile",
+                    file: d.file.clone(),
+                    line: d.line,
+                    column: d.column,
+                    message: d.message.clone(),
+                    frame: d.frame(&source),
+                }
             })
             .collect();
-        self.errors.lock().unwrap_or_else(|e| e.into_inner()).insert(file, shown);
+        self.errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(file, shown);
         self.send_errors();
     }
 
     pub fn clear_errors(&self, file: &str) {
-        let removed = self.errors.lock().unwrap_or_else(|e| e.into_inner()).remove(file).is_some();
+        let removed = self
+            .errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(file)
+            .is_some();
         if removed {
             self.send_errors();
         }
     }
 
     pub fn errors_message(&self) -> serde_json::Value {
-        let errors: Vec<ShownError> = self.errors.lock().unwrap_or_else(|e| e.into_inner()).values().flatten().cloned().collect();
+        let errors: Vec<ShownError> = self
+            .errors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .flatten()
+            .cloned()
+            .collect();
         json!({ "type": "errors", "errors": errors })
     }
 

@@ -15,16 +15,28 @@ use metamon_compile::ModuleKind;
 use std::sync::Arc;
 
 pub fn router(server: Arc<DevServer>) -> Router {
-    Router::new().route("/@metamon/ws", get(websocket)).fallback(get(handle)).with_state(server)
+    Router::new()
+        .route("/@metamon/ws", get(websocket))
+        .fallback(get(handle))
+        .with_state(server)
 }
 
 fn text(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
-    Response::builder().status(status).header(header::CONTENT_TYPE, content_type).header(header::CACHE_CONTROL, "no-cache").body(body.into()).unwrap_or_default()
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body.into())
+        .unwrap_or_default()
 }
 
 fn refused(refusal: Refusal) -> Response {
     match refusal {
-        Refusal::Forbidden => text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden: outside the project root or a hidden file\n"),
+        Refusal::Forbidden => text(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            "403 Forbidden: outside the project root or a hidden file\n",
+        ),
         Refusal::NotFound => text(StatusCode::NOT_FOUND, "text/plain", "404 Not Found\n"),
     }
 }
@@ -33,8 +45,15 @@ const JS: &str = "text/javascript; charset=utf-8";
 
 async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Response {
     let headers = request.headers();
-    if !host_allowed(headers.get(header::HOST).and_then(|h| h.to_str().ok()), &server.host) {
-        return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden: unknown Host\n");
+    if !host_allowed(
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        &server.host,
+    ) {
+        return text(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            "403 Forbidden: unknown Host\n",
+        );
     }
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
@@ -44,8 +63,18 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
     if let Some(file) = path.strip_prefix("/@deps/") {
         return dependency(&server, file);
     }
-    if path == "/" || path.ends_with(".html") || (wants_html(headers) && !path.rsplit('/').next().unwrap_or("").contains('.')) {
-        return html(&server, if path.ends_with(".html") { &path } else { "/index.html" });
+    if path == "/"
+        || path.ends_with(".html")
+        || (wants_html(headers) && !path.rsplit('/').next().unwrap_or("").contains('.'))
+    {
+        return html(
+            &server,
+            if path.ends_with(".html") {
+                &path
+            } else {
+                "/index.html"
+            },
+        );
     }
     let file = match file_for_url(&server.root, &path) {
         Ok(file) => file,
@@ -53,17 +82,37 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
     };
     let key = key_from_request(&path, query.as_deref());
     let kind = metamon_compile::module_kind(&path, &server.compile_options);
-    let is_module = key.contains('?') || matches!(kind, Some(ModuleKind::Mtm | ModuleKind::Script | ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte));
+    let is_module = key.contains('?')
+        || matches!(
+            kind,
+            Some(
+                ModuleKind::Mtm
+                    | ModuleKind::Script
+                    | ModuleKind::SolidScript
+                    | ModuleKind::Vue
+                    | ModuleKind::Svelte
+            )
+        );
     if !is_module || file.is_dir() {
         return static_file(&file);
     }
     match server.transform(&key).await {
         Ok(transformed) => module_response(&server, &key, &transformed),
         Err(diagnostics) => {
-            let message = diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+            let message = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
             server.record_errors(diagnostics);
             // The page keeps the last good version of the module when there is one.
-            let last_good = server.graph.lock().unwrap_or_else(|e| e.into_inner()).modules.get(&key).and_then(|node| node.transformed.clone());
+            let last_good = server
+                .graph
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .modules
+                .get(&key)
+                .and_then(|node| node.transformed.clone());
             match last_good {
                 Some(transformed) => module_response(&server, &key, &transformed),
                 None => text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", message),
@@ -82,7 +131,10 @@ fn module_response(server: &DevServer, key: &str, transformed: &Transformed) -> 
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).is_some_and(|accept| accept.contains("text/html"))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// The page, with the HMR client and the React Refresh preamble put first in `<head>`.
@@ -91,7 +143,9 @@ fn html(server: &DevServer, path: &str) -> Response {
         Ok(file) => file,
         Err(refusal) => return refused(refusal),
     };
-    let Ok(page) = std::fs::read_to_string(&file) else { return refused(Refusal::NotFound) };
+    let Ok(page) = std::fs::read_to_string(&file) else {
+        return refused(Refusal::NotFound);
+    };
     let injected = "<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import { injectIntoGlobalHook } from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {}; window.$RefreshSig$ = () => (type) => type;</script>\n";
     let page = match page.find("<head>") {
         Some(at) => format!("{}{injected}{}", &page[..at + 6], &page[at + 6..]),
@@ -111,7 +165,9 @@ fn runtime_file(server: &DevServer, name: &str) -> Response {
     let Some((_, source)) = RUNTIME_FILES.iter().find(|(file, _)| *file == name) else {
         return refused(Refusal::NotFound);
     };
-    let Ok(scanned) = imports::scan(source) else { return text(StatusCode::OK, JS, *source) };
+    let Ok(scanned) = imports::scan(source) else {
+        return text(StatusCode::OK, JS, *source);
+    };
     let imports = scanned
         .imports
         .into_iter()
@@ -122,10 +178,18 @@ fn runtime_file(server: &DevServer, name: &str) -> Response {
                 specifier if bare => ImportTarget::Dep(specifier.to_string()),
                 _ => return None,
             };
-            Some(crate::transform::ResolvedImport { literal: import.literal, statement: import.statement, target })
+            Some(crate::transform::ResolvedImport {
+                literal: import.literal,
+                statement: import.statement,
+                target,
+            })
         })
         .collect();
-    let transformed = Transformed { code: source.to_string(), imports, ..Transformed::default() };
+    let transformed = Transformed {
+        code: source.to_string(),
+        imports,
+        ..Transformed::default()
+    };
     let code = {
         let graph = server.graph.lock().unwrap_or_else(|e| e.into_inner());
         let deps = server.deps.read().unwrap_or_else(|e| e.into_inner());
@@ -136,9 +200,21 @@ fn runtime_file(server: &DevServer, name: &str) -> Response {
 
 /// The bare imports of the runtime files a module pulls in, so they are pre-bundled too.
 pub fn runtime_dependencies(url: &str) -> Vec<String> {
-    let Some(name) = url.strip_prefix("/@metamon/") else { return Vec::new() };
-    let Some((_, source)) = RUNTIME_FILES.iter().find(|(file, _)| *file == name) else { return Vec::new() };
-    imports::scan(source).map(|scan| scan.imports.into_iter().map(|i| i.specifier).filter(|s| !s.starts_with('.') && !s.starts_with('/') && s != "metamon").collect()).unwrap_or_default()
+    let Some(name) = url.strip_prefix("/@metamon/") else {
+        return Vec::new();
+    };
+    let Some((_, source)) = RUNTIME_FILES.iter().find(|(file, _)| *file == name) else {
+        return Vec::new();
+    };
+    imports::scan(source)
+        .map(|scan| {
+            scan.imports
+                .into_iter()
+                .map(|i| i.specifier)
+                .filter(|s| !s.starts_with('.') && !s.starts_with('/') && s != "metamon")
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn dependency(server: &DevServer, file: &str) -> Response {
@@ -152,7 +228,9 @@ fn dependency(server: &DevServer, file: &str) -> Response {
 }
 
 fn static_file(file: &std::path::Path) -> Response {
-    let Ok(bytes) = std::fs::read(file) else { return refused(Refusal::NotFound) };
+    let Ok(bytes) = std::fs::read(file) else {
+        return refused(Refusal::NotFound);
+    };
     let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     let content_type = match extension {
         "css" => "text/css; charset=utf-8",
@@ -173,22 +251,41 @@ fn static_file(file: &std::path::Path) -> Response {
     text(StatusCode::OK, content_type, bytes)
 }
 
-async fn websocket(State(server): State<Arc<DevServer>>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn websocket(
+    State(server): State<Arc<DevServer>>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
     if !host_allowed(host, &server.host) || !origin_allowed(origin, &server.host) {
-        return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden: WebSocket from another origin\n");
+        return text(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            "403 Forbidden: WebSocket from another origin\n",
+        );
     }
-    upgrade.on_upgrade(move |socket| hmr_socket(server, socket)).into_response()
+    upgrade
+        .on_upgrade(move |socket| hmr_socket(server, socket))
+        .into_response()
 }
 
 async fn hmr_socket(server: Arc<DevServer>, mut socket: WebSocket) {
     let mut messages = server.hmr.subscribe();
-    if socket.send(Message::Text(r#"{"type":"connected"}"#.into())).await.is_err() {
+    if socket
+        .send(Message::Text(r#"{"type":"connected"}"#.into()))
+        .await
+        .is_err()
+    {
         return;
     }
     let errors = server.errors_message();
-    if errors["errors"].as_array().is_some_and(|e| !e.is_empty()) && socket.send(Message::Text(errors.to_string().into())).await.is_err() {
+    if errors["errors"].as_array().is_some_and(|e| !e.is_empty())
+        && socket
+            .send(Message::Text(errors.to_string().into()))
+            .await
+            .is_err()
+    {
         return;
     }
     loop {

@@ -2,7 +2,9 @@
 //! updates it accepts (`import.meta.hot.accept(…)`), with byte spans for the rewriter.
 
 use oxc::allocator::Allocator;
-use oxc::ast::ast::{Argument, CallExpression, Expression, ImportDeclarationSpecifier, ImportExpression, Statement};
+use oxc::ast::ast::{
+    Argument, CallExpression, Expression, ImportDeclarationSpecifier, ImportExpression, Statement,
+};
 use oxc::ast_visit::{Visit, walk};
 use oxc::parser::Parser;
 use oxc::span::{GetSpan, SourceType, Span};
@@ -37,28 +39,49 @@ pub fn scan(code: &str) -> Result<Scan, String> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
     if parsed.panicked || parsed.diagnostics.has_errors() {
-        let message = parsed.diagnostics.errors().next().map_or_else(|| "unknown parse error".to_string(), |e| e.message.to_string());
+        let message = parsed.diagnostics.errors().next().map_or_else(
+            || "unknown parse error".to_string(),
+            |e| e.message.to_string(),
+        );
         return Err(message);
     }
     let mut scanner = Scanner::default();
     for statement in &parsed.program.body {
         match statement {
             Statement::ImportDeclaration(import) => {
-                let bindings = import.specifiers.as_ref().filter(|s| !s.is_empty()).map(|specifiers| {
-                    let mut bindings = Bindings::default();
-                    for specifier in specifiers {
-                        match specifier {
-                            ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => bindings.default = Some(s.local.name.to_string()),
-                            ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => bindings.namespace = Some(s.local.name.to_string()),
-                            ImportDeclarationSpecifier::ImportSpecifier(s) => bindings.named.push((s.imported.name().to_string(), s.local.name.to_string())),
-                        }
-                    }
-                    (range(import.span), bindings)
-                });
+                let bindings =
+                    import
+                        .specifiers
+                        .as_ref()
+                        .filter(|s| !s.is_empty())
+                        .map(|specifiers| {
+                            let mut bindings = Bindings::default();
+                            for specifier in specifiers {
+                                match specifier {
+                                    ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                                        bindings.default = Some(s.local.name.to_string())
+                                    }
+                                    ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                                        bindings.namespace = Some(s.local.name.to_string())
+                                    }
+                                    ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                                        bindings.named.push((
+                                            s.imported.name().to_string(),
+                                            s.local.name.to_string(),
+                                        ))
+                                    }
+                                }
+                            }
+                            (range(import.span), bindings)
+                        });
                 scanner.push(import.source.value.as_str(), import.source.span, bindings);
             }
-            Statement::ExportFromDeclaration(export) => scanner.push(export.source.value.as_str(), export.source.span, None),
-            Statement::ExportAllDeclaration(export) => scanner.push(export.source.value.as_str(), export.source.span, None),
+            Statement::ExportFromDeclaration(export) => {
+                scanner.push(export.source.value.as_str(), export.source.span, None)
+            }
+            Statement::ExportAllDeclaration(export) => {
+                scanner.push(export.source.value.as_str(), export.source.span, None)
+            }
             _ => {}
         }
     }
@@ -75,7 +98,11 @@ struct Scanner {
 
 impl Scanner {
     fn push(&mut self, specifier: &str, span: Span, statement: Option<((usize, usize), Bindings)>) {
-        self.scan.imports.push(Import { specifier: specifier.to_string(), literal: range(span), statement });
+        self.scan.imports.push(Import {
+            specifier: specifier.to_string(),
+            literal: range(span),
+            statement,
+        });
     }
 }
 
@@ -90,7 +117,9 @@ impl<'a> Visit<'a> for Scanner {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         if is_hot_accept(&it.callee) {
             match it.arguments.first() {
-                Some(Argument::StringLiteral(dep)) => self.scan.accepted_deps.push(dep.value.to_string()),
+                Some(Argument::StringLiteral(dep)) => {
+                    self.scan.accepted_deps.push(dep.value.to_string())
+                }
                 Some(Argument::ArrayExpression(deps)) => {
                     for element in &deps.elements {
                         if let Some(Expression::StringLiteral(dep)) = element.as_expression() {
@@ -107,11 +136,15 @@ impl<'a> Visit<'a> for Scanner {
 
 /// `import.meta.hot.accept`
 fn is_hot_accept(callee: &Expression) -> bool {
-    let Expression::StaticMemberExpression(accept) = callee.without_parentheses() else { return false };
+    let Expression::StaticMemberExpression(accept) = callee.without_parentheses() else {
+        return false;
+    };
     if accept.property.name != "accept" {
         return false;
     }
-    let Expression::StaticMemberExpression(hot) = &accept.object else { return false };
+    let Expression::StaticMemberExpression(hot) = &accept.object else {
+        return false;
+    };
     hot.property.name == "hot" && matches!(&hot.object, Expression::ImportMeta(_))
 }
 
@@ -135,6 +168,9 @@ mod tests {
         assert_eq!(bindings.named, [("useState".to_string(), "us".to_string())]);
         assert!(scan.self_accepting);
         assert_eq!(scan.accepted_deps, ["./dep.js"]);
-        assert_eq!(&code[scan.imports[1].literal.0..scan.imports[1].literal.1], "'./a.css'");
+        assert_eq!(
+            &code[scan.imports[1].literal.0..scan.imports[1].literal.1],
+            "'./a.css'"
+        );
     }
 }

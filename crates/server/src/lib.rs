@@ -67,10 +67,18 @@ pub struct DevServer {
 
 impl DevServer {
     pub fn new(root: PathBuf, host: String) -> Result<Arc<Self>, String> {
-        let root = root.canonicalize().map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
+        let root = root
+            .canonicalize()
+            .map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
         let resolver = Resolver::new(ResolveOptions {
-            extensions: [".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json"].map(String::from).to_vec(),
-            condition_names: ["development", "browser", "import", "module", "default"].map(String::from).to_vec(),
+            extensions: [
+                ".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json",
+            ]
+            .map(String::from)
+            .to_vec(),
+            condition_names: ["development", "browser", "import", "module", "default"]
+                .map(String::from)
+                .to_vec(),
             ..ResolveOptions::default()
         });
         let (hmr, _) = broadcast::channel(256);
@@ -100,9 +108,12 @@ impl DevServer {
     pub async fn warm_up(self: &Arc<Self>) {
         let mut keys = Vec::new();
         watch::for_each_source_file(&self.root, &mut |path| {
-            let Ok(relative) = path.strip_prefix(&self.root) else { return };
+            let Ok(relative) = path.strip_prefix(&self.root) else {
+                return;
+            };
             let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-            if matches!(metamon_compile::module_kind(&url, &self.compile_options), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json) {
+            if matches!(metamon_compile::module_kind(&url, &self.compile_options), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json)
+            {
                 keys.push(url);
             }
         });
@@ -163,7 +174,12 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     println!("  ready in {} ms", started.elapsed().as_millis());
     println!("  Local: http://{host}:{port}/");
     let app = http::router(server);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(|e| e.to_string())
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// Binds the port, or the next free one.

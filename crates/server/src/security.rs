@@ -15,8 +15,15 @@ pub enum Refusal {
 /// once, refuses traversal, dot-files and anything whose real path (symlinks followed) leaves
 /// the root.
 pub fn file_for_url(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
-    let decoded = percent_decode_str(url_path).decode_utf8().map_err(|_| Refusal::Forbidden)?;
-    if decoded.contains('\0') || decoded.contains('\\') || percent_decode_str(&decoded).decode_utf8().map_or(true, |twice| twice != decoded) {
+    let decoded = percent_decode_str(url_path)
+        .decode_utf8()
+        .map_err(|_| Refusal::Forbidden)?;
+    if decoded.contains('\0')
+        || decoded.contains('\\')
+        || percent_decode_str(&decoded)
+            .decode_utf8()
+            .map_or(true, |twice| twice != decoded)
+    {
         // A second round of decoding would change the path: double-encoded tricks are refused.
         return Err(Refusal::Forbidden);
     }
@@ -38,15 +45,24 @@ pub fn file_for_url(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
 
 /// `Host` must name this machine (or the host the server was told to listen on).
 pub fn host_allowed(host_header: Option<&str>, configured_host: &str) -> bool {
-    let Some(host) = host_header else { return false };
+    let Some(host) = host_header else {
+        return false;
+    };
     let name = strip_port(host);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]" | "::1") || name.eq_ignore_ascii_case(configured_host) || name.ends_with(".localhost")
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]" | "::1")
+        || name.eq_ignore_ascii_case(configured_host)
+        || name.ends_with(".localhost")
 }
 
 /// A WebSocket `Origin` must be a page served by this machine; tools without an Origin pass.
 pub fn origin_allowed(origin: Option<&str>, configured_host: &str) -> bool {
     let Some(origin) = origin else { return true };
-    let Some(rest) = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) else { return false };
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
     host_allowed(Some(rest.trim_end_matches('/')), configured_host)
 }
 
@@ -54,7 +70,13 @@ fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_inclusive(']').next().unwrap_or(host);
     }
-    host.rsplit_once(':').map_or(host, |(name, port)| if port.chars().all(|c| c.is_ascii_digit()) { name } else { host })
+    host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    })
 }
 
 #[cfg(test)]
@@ -68,7 +90,11 @@ mod tests {
         std::fs::write(dir.path.join("app/.env"), "SECRET=1").unwrap();
         std::fs::write(dir.path.join("secret.txt"), "x").unwrap();
         #[cfg(unix)]
-        std::os::unix::fs::symlink(dir.path.join("secret.txt"), dir.path.join("app/src/link.txt")).unwrap();
+        std::os::unix::fs::symlink(
+            dir.path.join("secret.txt"),
+            dir.path.join("app/src/link.txt"),
+        )
+        .unwrap();
         let root = dir.path.join("app").canonicalize().unwrap();
         (dir, root)
     }
@@ -79,7 +105,11 @@ mod tests {
         }
         impl Dir {
             pub fn new() -> Self {
-                let path = std::env::temp_dir().join(format!("metamon-security-{}-{:?}", std::process::id(), std::thread::current().id()));
+                let path = std::env::temp_dir().join(format!(
+                    "metamon-security-{}-{:?}",
+                    std::process::id(),
+                    std::thread::current().id()
+                ));
                 let _ = std::fs::remove_dir_all(&path);
                 std::fs::create_dir_all(&path).unwrap();
                 Self { path }
@@ -96,13 +126,28 @@ mod tests {
     fn serves_files_under_root() {
         let (_dir, root) = root();
         assert_eq!(file_for_url(&root, "/src/a.js"), Ok(root.join("src/a.js")));
-        assert_eq!(file_for_url(&root, "/src/missing.js"), Err(Refusal::NotFound));
+        assert_eq!(
+            file_for_url(&root, "/src/missing.js"),
+            Err(Refusal::NotFound)
+        );
     }
 
     #[test]
     fn refuses_traversal_dotfiles_and_symlinks_out() {
         let (_dir, root) = root();
-        for url in ["/../secret.txt", "/%2e%2e/secret.txt", "/%2e%2e/", "/src/../../secret.txt", "/.env", "/%2eenv", "/.git/config", "/src/%252e%252e/x", "/src/link.txt", "/src\\..\\x", "/a%00b"] {
+        for url in [
+            "/../secret.txt",
+            "/%2e%2e/secret.txt",
+            "/%2e%2e/",
+            "/src/../../secret.txt",
+            "/.env",
+            "/%2eenv",
+            "/.git/config",
+            "/src/%252e%252e/x",
+            "/src/link.txt",
+            "/src\\..\\x",
+            "/a%00b",
+        ] {
             assert_eq!(file_for_url(&root, url), Err(Refusal::Forbidden), "{url}");
         }
     }

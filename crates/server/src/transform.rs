@@ -7,7 +7,9 @@ use crate::deps::DepsMetadata;
 use crate::graph::Graph;
 use crate::imports::{Bindings, scan};
 use base64::Engine;
-use metamon_compile::{Compiled, Diagnostic, ModuleKind, compile, compile_css, css_module_js, module_kind};
+use metamon_compile::{
+    Compiled, Diagnostic, ModuleKind, compile, compile_css, css_module_js, module_kind,
+};
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -54,18 +56,38 @@ pub fn split_key(key: &str) -> (&str, Option<&str>) {
 
 /// Drops the `t=` version from a request query, keeping what selects the module.
 pub fn key_from_request(path: &str, query: Option<&str>) -> String {
-    let kept: Vec<&str> = query.unwrap_or("").split('&').filter(|part| !part.is_empty() && !part.starts_with("t=") && !part.starts_with("v=")).collect();
-    if kept.is_empty() { path.to_string() } else { format!("{path}?{}", kept.join("&")) }
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|part| !part.is_empty() && !part.starts_with("t=") && !part.starts_with("v="))
+        .collect();
+    if kept.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
 }
 
 fn is_js_kind(kind: Option<ModuleKind>) -> bool {
-    matches!(kind, Some(ModuleKind::Mtm | ModuleKind::Script | ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte))
+    matches!(
+        kind,
+        Some(
+            ModuleKind::Mtm
+                | ModuleKind::Script
+                | ModuleKind::SolidScript
+                | ModuleKind::Vue
+                | ModuleKind::Svelte
+        )
+    )
 }
 
 impl DevServer {
     /// The module's transform: the cached one unless its file changed. Errors leave the last
     /// good transform in place (the caller decides whether to serve it).
-    pub async fn transform(self: &Arc<Self>, key: &str) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
+    pub async fn transform(
+        self: &Arc<Self>,
+        key: &str,
+    ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
         {
             let graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(node) = graph.modules.get(key)
@@ -77,24 +99,59 @@ impl DevServer {
         }
         let (url_path, query) = split_key(key);
         let relative = url_path.trim_start_matches('/').to_string();
-        let file = crate::security::file_for_url(&self.root, url_path).map_err(|_| vec![Diagnostic::new("serve::not-found", &relative, 1, 1, format!("cannot find {url_path} under the project root"))])?;
-        self.graph.lock().unwrap_or_else(|e| e.into_inner()).ensure(key, &file);
+        let file = crate::security::file_for_url(&self.root, url_path).map_err(|_| {
+            vec![Diagnostic::new(
+                "serve::not-found",
+                &relative,
+                1,
+                1,
+                format!("cannot find {url_path} under the project root"),
+            )]
+        })?;
+        self.graph
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ensure(key, &file);
         let compiled = if query == Some("css") {
             let owner = Box::pin(self.transform(url_path)).await?;
-            Compiled { code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None), ..Compiled::default() }
+            Compiled {
+                code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None),
+                ..Compiled::default()
+            }
         } else {
             let server = self.clone();
             let (file, relative, key) = (file.clone(), relative.clone(), key.to_string());
             tokio::task::spawn_blocking(move || server.compile_file(&key, &relative, &file))
                 .await
-                .map_err(|e| vec![Diagnostic::new("internal", &relative_of(key_path(url_path)), 1, 1, e.to_string())])??
+                .map_err(|e| {
+                    vec![Diagnostic::new(
+                        "internal",
+                        &relative_of(key_path(url_path)),
+                        1,
+                        1,
+                        e.to_string(),
+                    )]
+                })??
         };
         let transformed = self.finish(key, &file, compiled).await?;
         Ok(transformed)
     }
 
-    fn compile_file(&self, key: &str, relative: &str, file: &Path) -> Result<Compiled, Vec<Diagnostic>> {
-        let bytes = std::fs::read(file).map_err(|e| vec![Diagnostic::new("serve::read", relative, 1, 1, format!("cannot read the file: {e}"))])?;
+    fn compile_file(
+        &self,
+        key: &str,
+        relative: &str,
+        file: &Path,
+    ) -> Result<Compiled, Vec<Diagnostic>> {
+        let bytes = std::fs::read(file).map_err(|e| {
+            vec![Diagnostic::new(
+                "serve::read",
+                relative,
+                1,
+                1,
+                format!("cannot read the file: {e}"),
+            )]
+        })?;
         let kind = module_kind(relative, &self.compile_options);
         let as_import = split_key(key).1 == Some("import");
         match kind {
@@ -102,44 +159,87 @@ impl DevServer {
                 let source = String::from_utf8_lossy(&bytes);
                 compile_css(relative, &source, relative.ends_with(".module.css"))
             }
-            Some(ModuleKind::Json) => compile(relative, file, &bytes, &self.compile_options, &self.worker),
-            Some(_) if is_js_kind(kind) => compile(relative, file, &bytes, &self.compile_options, &self.worker),
+            Some(ModuleKind::Json) => {
+                compile(relative, file, &bytes, &self.compile_options, &self.worker)
+            }
+            Some(_) if is_js_kind(kind) => {
+                compile(relative, file, &bytes, &self.compile_options, &self.worker)
+            }
             // Any other file imported from JS: its URL.
-            _ => Ok(Compiled { code: format!("export default {};\n", serde_json::to_string(&format!("/{relative}")).unwrap_or_default()), ..Compiled::default() }),
+            _ => Ok(Compiled {
+                code: format!(
+                    "export default {};\n",
+                    serde_json::to_string(&format!("/{relative}")).unwrap_or_default()
+                ),
+                ..Compiled::default()
+            }),
         }
     }
 
     /// Finds and resolves the imports of compiled code, pre-bundles new dependencies, and
     /// records the module in the graph.
-    async fn finish(self: &Arc<Self>, key: &str, file: &Path, compiled: Compiled) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
+    async fn finish(
+        self: &Arc<Self>,
+        key: &str,
+        file: &Path,
+        compiled: Compiled,
+    ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
         let relative = relative_of(key_path(split_key(key).0));
-        let scanned = scan(&compiled.code).map_err(|message| vec![Diagnostic::new("internal", &relative, 1, 1, format!("the compiled module does not parse: {message}"))])?;
+        let scanned = scan(&compiled.code).map_err(|message| {
+            vec![Diagnostic::new(
+                "internal",
+                &relative,
+                1,
+                1,
+                format!("the compiled module does not parse: {message}"),
+            )]
+        })?;
         let importer_dir = file.parent().unwrap_or(&self.root).to_path_buf();
         let mut imports = Vec::new();
         let mut project_imports = HashSet::new();
         let mut new_deps = BTreeSet::new();
         for import in &scanned.imports {
-            let target = self.resolve(&import.specifier, &importer_dir).map_err(|message| {
-                let (line, column) = metamon_compile::line_column(&compiled.code, import.literal.0);
-                vec![Diagnostic::new("resolve", &relative, line, column, message)]
-            })?;
+            let target = self
+                .resolve(&import.specifier, &importer_dir)
+                .map_err(|message| {
+                    let (line, column) =
+                        metamon_compile::line_column(&compiled.code, import.literal.0);
+                    vec![Diagnostic::new("resolve", &relative, line, column, message)]
+                })?;
             match &target {
                 ImportTarget::Module(module) => {
                     project_imports.insert(module.clone());
                 }
-                ImportTarget::Dep(specifier) if self.deps.read().unwrap_or_else(|e| e.into_inner()).url(specifier).is_none() => {
+                ImportTarget::Dep(specifier)
+                    if self
+                        .deps
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .url(specifier)
+                        .is_none() =>
+                {
                     new_deps.insert(specifier.clone());
                 }
                 ImportTarget::Url(url) => {
                     let deps = self.deps.read().unwrap_or_else(|e| e.into_inner());
-                    new_deps.extend(crate::http::runtime_dependencies(url).into_iter().filter(|s| deps.url(s).is_none()));
+                    new_deps.extend(
+                        crate::http::runtime_dependencies(url)
+                            .into_iter()
+                            .filter(|s| deps.url(s).is_none()),
+                    );
                 }
                 _ => {}
             }
-            imports.push(ResolvedImport { literal: import.literal, statement: import.statement.clone(), target });
+            imports.push(ResolvedImport {
+                literal: import.literal,
+                statement: import.statement.clone(),
+                target,
+            });
         }
         if !new_deps.is_empty() {
-            self.add_dependencies(new_deps).await.map_err(|message| vec![Diagnostic::new("deps", &relative, 1, 1, message)])?;
+            self.add_dependencies(new_deps)
+                .await
+                .map_err(|message| vec![Diagnostic::new("deps", &relative, 1, 1, message)])?;
         }
         let accepted_deps = scanned
             .accepted_deps
@@ -150,9 +250,19 @@ impl DevServer {
             })
             .collect();
         let map_comment = compiled.map.as_ref().map_or_else(String::new, |map| {
-            format!("\n//# sourceMappingURL=data:application/json;base64,{}\n", base64::engine::general_purpose::STANDARD.encode(map.to_string()))
+            format!(
+                "\n//# sourceMappingURL=data:application/json;base64,{}\n",
+                base64::engine::general_purpose::STANDARD.encode(map.to_string())
+            )
         });
-        let transformed = Arc::new(Transformed { code: compiled.code, imports, self_accepting: scanned.self_accepting, accepted_deps, css: compiled.css, map_comment });
+        let transformed = Arc::new(Transformed {
+            code: compiled.code,
+            imports,
+            self_accepting: scanned.self_accepting,
+            accepted_deps,
+            css: compiled.css,
+            map_comment,
+        });
         let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
         for module in &project_imports {
             let (path, _) = split_key(module);
@@ -167,7 +277,10 @@ impl DevServer {
 
     /// Resolves an import specifier written in a module in `importer_dir`.
     pub fn resolve(&self, specifier: &str, importer_dir: &Path) -> Result<ImportTarget, String> {
-        if specifier.starts_with("/@") || specifier.contains("://") || specifier.starts_with("data:") {
+        if specifier.starts_with("/@")
+            || specifier.contains("://")
+            || specifier.starts_with("data:")
+        {
             return Ok(ImportTarget::Url(specifier.to_string()));
         }
         if specifier == "metamon" {
@@ -177,7 +290,11 @@ impl DevServer {
             return Ok(ImportTarget::Url(format!("/@metamon/{framework}.js")));
         }
         let (path, query) = split_key(specifier);
-        let is_path = path.starts_with("./") || path.starts_with("../") || path.starts_with('/') || path == "." || path == "..";
+        let is_path = path.starts_with("./")
+            || path.starts_with("../")
+            || path.starts_with('/')
+            || path == "."
+            || path == "..";
         if !is_path {
             return Ok(ImportTarget::Dep(specifier.to_string()));
         }
@@ -185,9 +302,17 @@ impl DevServer {
             Some(from_root) => (self.root.as_path(), format!("./{from_root}")),
             None => (importer_dir, path.to_string()),
         };
-        let resolution = self.resolver.resolve(base, &request).map_err(|error| format!("cannot resolve `{specifier}`: {error}"))?;
-        let resolved = resolution.path().canonicalize().map_err(|e| format!("cannot resolve `{specifier}`: {e}"))?;
-        let relative = resolved.strip_prefix(&self.root).map_err(|_| format!("`{specifier}` is outside the project root, which is all the dev server serves"))?;
+        let resolution = self
+            .resolver
+            .resolve(base, &request)
+            .map_err(|error| format!("cannot resolve `{specifier}`: {error}"))?;
+        let resolved = resolution
+            .path()
+            .canonicalize()
+            .map_err(|e| format!("cannot resolve `{specifier}`: {e}"))?;
+        let relative = resolved.strip_prefix(&self.root).map_err(|_| {
+            format!("`{specifier}` is outside the project root, which is all the dev server serves")
+        })?;
         let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
         let kind = module_kind(&url, &self.compile_options);
         let key = match query {
@@ -218,7 +343,9 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
         }
         let url = match &import.target {
             ImportTarget::Module(module) => with_timestamp(module, graph.timestamp(module)),
-            ImportTarget::Dep(specifier) => deps.url(specifier).unwrap_or_else(|| format!("/@deps/{}.js", crate::deps::flat_name(specifier))),
+            ImportTarget::Dep(specifier) => deps
+                .url(specifier)
+                .unwrap_or_else(|| format!("/@deps/{}.js", crate::deps::flat_name(specifier))),
             ImportTarget::Url(url) => url.clone(),
         };
         let interop = matches!(&import.target, ImportTarget::Dep(specifier) if deps.entries.get(specifier).is_some_and(|entry| entry.needs_interop));
@@ -247,14 +374,18 @@ fn interop_statement(index: usize, url: &str, bindings: &Bindings) -> String {
     let name = format!("__metamon_cjs{index}");
     let mut out = format!("import {name} from {};", json(url));
     if let Some(default) = &bindings.default {
-        out.push_str(&format!("const {default} = {name} && {name}.__esModule ? {name}.default : {name};"));
+        out.push_str(&format!(
+            "const {default} = {name} && {name}.__esModule ? {name}.default : {name};"
+        ));
     }
     if let Some(namespace) = &bindings.namespace {
         out.push_str(&format!("const {namespace} = {name};"));
     }
     for (imported, local) in &bindings.named {
         if imported == "default" {
-            out.push_str(&format!("const {local} = {name} && {name}.__esModule ? {name}.default : {name};"));
+            out.push_str(&format!(
+                "const {local} = {name} && {name}.__esModule ? {name}.default : {name};"
+            ));
         } else {
             out.push_str(&format!("const {local} = {name}[{}];", json(imported)));
         }

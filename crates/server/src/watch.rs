@@ -14,9 +14,20 @@ const DEBOUNCE: Duration = Duration::from_millis(8);
 
 /// Paths the server never reacts to.
 pub fn ignored(root: &Path, path: &Path) -> bool {
-    let Ok(relative) = path.strip_prefix(root) else { return true };
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let editor_temp = name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name.ends_with(".tmp") || name == "4913" || (name.starts_with('#') && name.ends_with('#')) || name.starts_with(".#");
+    let Ok(relative) = path.strip_prefix(root) else {
+        return true;
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let editor_temp = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.starts_with(".#");
     editor_temp
         || relative.components().any(|c| {
             let part = c.as_os_str().to_string_lossy();
@@ -26,7 +37,9 @@ pub fn ignored(root: &Path, path: &Path) -> bool {
 
 /// Calls `visit` for every file under `root` the server may serve as a module.
 pub fn for_each_source_file(root: &Path, visit: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
     let mut stack: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     let base = root.to_path_buf();
     while let Some(path) = stack.pop() {
@@ -58,7 +71,9 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
         }
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
-    watcher.watch(&root, RecursiveMode::Recursive).map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
     let (batches, mut batch_receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
     let filter_root = root.clone();
     std::thread::spawn(move || {
@@ -67,7 +82,10 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
             while let Ok(next) = incoming.recv_timeout(DEBOUNCE) {
                 batch.insert(next);
             }
-            let batch: Vec<PathBuf> = batch.into_iter().filter(|p| !ignored(&filter_root, p)).collect();
+            let batch: Vec<PathBuf> = batch
+                .into_iter()
+                .filter(|p| !ignored(&filter_root, p))
+                .collect();
             if !batch.is_empty() && batches.send(batch).is_err() {
                 return;
             }
@@ -88,7 +106,10 @@ fn canonical_or_same(path: &Path) -> PathBuf {
         return real;
     }
     // Deleted: canonicalize the folder it was in.
-    match (path.parent().and_then(|p| p.canonicalize().ok()), path.file_name()) {
+    match (
+        path.parent().and_then(|p| p.canonicalize().ok()),
+        path.file_name(),
+    ) {
         (Some(parent), Some(name)) => parent.join(name),
         _ => path.to_path_buf(),
     }
