@@ -19,7 +19,8 @@ export function copyFixture(name) {
 
 /** Starts `metamon dev` and resolves once it prints its URL. */
 export async function startServer(root, args = []) {
-  const child = spawn(binary, ['dev', root, '--port', String(20000 + Math.floor(Math.random() * 20000)), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = args.includes('--port') ? [] : ['--port', String(20000 + Math.floor(Math.random() * 20000))];
+  const child = spawn(binary, ['dev', root, ...port, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`metamon dev did not start:\n${output}`)), 120000);

@@ -100,3 +100,20 @@ test('paths outside the root, dot-files and foreign hosts are refused', async ()
   assert.equal((await rawGet(server.url, '/src/setup.js', { host: 'evil.example:80' })).status, 403);
   assert.equal((await rawGet(server.url, '/src/setup.js')).status, 200);
 });
+
+function upgrade(url, origin) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', Origin: origin };
+    const request = http.request({ hostname, port, path: '/@metamon/ws', headers });
+    request.on('upgrade', (response, socket) => { socket.destroy(); resolve(response.statusCode); });
+    request.on('response', (response) => { response.resume(); resolve(response.statusCode); });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+test('the HMR WebSocket refuses pages of other origins', async () => {
+  assert.equal(await upgrade(server.url, 'http://evil.example'), 403);
+  assert.equal(await upgrade(server.url, server.url.replace(/\/$/, '')), 101);
+});
