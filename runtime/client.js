@@ -1,3 +1,4 @@
+import './state.js';
 // Metamon HMR client, served at `/@metamon/client`.
 //
 // A plain-JS port of Vite's client (packages/vite/src/client/client.ts) and of

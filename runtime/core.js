@@ -23,6 +23,9 @@ function createState() {
     events: new Map(),
     /** owner key (module URL without query) → array of { owner, event, emit } */
     channels: new Map(),
+    /** key → value restored from a snapshot (runtime/state.js); consulted once,
+     *  when the signal is first created, instead of `initial` */
+    restored: new Map(),
   };
 }
 
@@ -30,6 +33,8 @@ const state =
   globalThis.__METAMON_STATE__ && globalThis.__METAMON_STATE__.version === 1
     ? globalThis.__METAMON_STATE__
     : (globalThis.__METAMON_STATE__ = createState());
+// A state object created by an older copy of this module may lack newer fields.
+if (!(state.restored instanceof Map)) state.restored = new Map();
 
 const ANONYMOUS_OWNER = 'anonymous';
 
@@ -85,13 +90,19 @@ function createSignalRecord(key, initial) {
 
 /**
  * A named global signal. The same key always returns the same signal; `initial`
- * is only used when the key does not exist yet.
+ * is only used when the key does not exist yet. If a value for `key` was restored
+ * from a snapshot taken before a full reload (runtime/state.js), that value is
+ * used instead of `initial` (once: the entry is consumed).
  * @returns {{ key: string, get(): any, set(v: any): void, update(fn: (v: any) => any): void, subscribe(fn: (v: any) => void): () => void }}
  */
 export function signal(key, initial) {
   if (typeof key !== 'string' || key === '') throw new TypeError('signal(key): key must be a non-empty string');
   let record = state.signals.get(key);
   if (!record) {
+    if (state.restored.has(key)) {
+      initial = state.restored.get(key);
+      state.restored.delete(key);
+    }
     record = createSignalRecord(key, initial);
     state.signals.set(key, record);
   }

@@ -60,6 +60,7 @@ export async function openPage(browser, url) {
   const log = [];
   page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
+  page.on('response', (response) => { if (response.status() >= 400) log.push(`[http ${response.status()}] ${response.url()}`); });
   await page.goto(url);
   return { page, log };
 }

@@ -213,20 +213,45 @@ mod tests {
 
     #[test]
     fn a_dead_worker_is_restarted_by_the_next_compile() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .canonicalize()
+            .unwrap();
         let options = Options::new(&repo, true);
         let worker = NodeWorker::new();
         let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
         let path = repo.join("Probe.svelte");
-        let first = worker.compile_framework(WorkerKind::Svelte, "Probe.svelte", &path, source, source, &options).unwrap();
-        assert!(first.code.contains("svelte/internal/client"), "{}", first.code);
+        let first = worker
+            .compile_framework(
+                WorkerKind::Svelte,
+                "Probe.svelte",
+                &path,
+                source,
+                source,
+                &options,
+            )
+            .unwrap();
+        assert!(
+            first.code.contains("svelte/internal/client"),
+            "{}",
+            first.code
+        );
         {
             let mut slot = worker.process.lock().unwrap();
             let process = slot.as_mut().unwrap();
             process.child.kill().unwrap();
             process.child.wait().unwrap();
         }
-        let second = worker.compile_framework(WorkerKind::Svelte, "Probe.svelte", &path, source, source, &options).unwrap();
+        let second = worker
+            .compile_framework(
+                WorkerKind::Svelte,
+                "Probe.svelte",
+                &path,
+                source,
+                source,
+                &options,
+            )
+            .unwrap();
         assert_eq!(first.code, second.code);
     }
 }

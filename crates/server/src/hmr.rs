@@ -31,6 +31,10 @@ impl DevServer {
             if relative.is_empty() {
                 continue;
             }
+            if relative == metamon_config::FILE_NAME {
+                self.reload_config();
+                continue;
+            }
             if relative == "index.html" || relative.ends_with(".html") {
                 full_reload = Some(format!("/{relative}"));
                 continue;

@@ -81,7 +81,7 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
         Err(refusal) => return refused(refusal),
     };
     let key = key_from_request(&path, query.as_deref());
-    let kind = metamon_compile::module_kind(&path, &server.compile_options);
+    let kind = metamon_compile::module_kind(&path, &server.options());
     let is_module = key.contains('?')
         || matches!(
             kind,
@@ -146,7 +146,14 @@ fn html(server: &DevServer, path: &str) -> Response {
     let Ok(page) = std::fs::read_to_string(&file) else {
         return refused(Refusal::NotFound);
     };
-    let injected = "<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import { injectIntoGlobalHook } from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {}; window.$RefreshSig$ = () => (type) => type;</script>\n";
+    let options = server
+        .config()
+        .client_options()
+        .to_string()
+        .replace("</", "<\\/");
+    let injected = format!(
+        "<script>window.__METAMON_CONFIG__ = {options};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
+    );
     let page = match page.find("<head>") {
         Some(at) => format!("{}{injected}{}", &page[..at + 6], &page[at + 6..]),
         None => format!("{injected}{page}"),

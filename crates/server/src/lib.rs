@@ -19,6 +19,7 @@ pub use security::{file_for_url, host_allowed, origin_allowed};
 use deps::DepsMetadata;
 use graph::Graph;
 use metamon_compile::{NodeWorker, Options};
+use metamon_config::Config;
 use oxc_resolver::{ResolveOptions, Resolver};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -31,7 +32,9 @@ include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
 
 pub struct DevOptions {
     pub root: PathBuf,
+    /// Overrides the config file's port.
     pub port: Option<u16>,
+    /// Overrides the config file's host.
     pub host: Option<String>,
 }
 
@@ -49,7 +52,8 @@ pub struct ShownError {
 pub struct DevServer {
     root: PathBuf,
     host: String,
-    compile_options: Options,
+    compile_options: RwLock<Arc<Options>>,
+    config: RwLock<Arc<Config>>,
     worker: NodeWorker,
     resolver: Resolver,
     graph: Mutex<Graph>,
@@ -66,7 +70,7 @@ pub struct DevServer {
 }
 
 impl DevServer {
-    pub fn new(root: PathBuf, host: String) -> Result<Arc<Self>, String> {
+    pub fn new(root: PathBuf, host: String, config: Config) -> Result<Arc<Self>, String> {
         let root = root
             .canonicalize()
             .map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
@@ -83,7 +87,8 @@ impl DevServer {
         });
         let (hmr, _) = broadcast::channel(256);
         Ok(Arc::new(Self {
-            compile_options: Options::new(&root, true),
+            compile_options: RwLock::new(Arc::new(compile_options(&root, &config))),
+            config: RwLock::new(Arc::new(config)),
             root,
             host,
             worker: NodeWorker::new(),
@@ -102,6 +107,51 @@ impl DevServer {
         &self.root
     }
 
+    pub fn options(&self) -> Arc<Options> {
+        self.compile_options
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Re-reads `metamon.config.json` after it changed; pages reload (their state is restored
+    /// from the runtime's snapshot). A bad config is shown like a compile error and not applied.
+    pub fn reload_config(&self) {
+        match Config::load(&self.root) {
+            Ok(config) => {
+                *self
+                    .compile_options
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) =
+                    Arc::new(compile_options(&self.root, &config));
+                *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+                for node in self
+                    .graph
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .modules
+                    .values_mut()
+                {
+                    node.stale = true;
+                }
+                self.clear_errors(metamon_config::FILE_NAME);
+                println!(
+                    "  config changed: {}, reloading pages",
+                    metamon_config::FILE_NAME
+                );
+                self.send(&serde_json::json!({ "type": "full-reload", "path": format!("/{}", metamon_config::FILE_NAME) }));
+            }
+            Err(diagnostic) => self.record_errors(vec![diagnostic]),
+        }
+    }
+
     /// Bundles the app's dependencies before the first request: every module under the root is
     /// transformed once (which also warms the cache) while bare imports are only collected, then
     /// they are bundled together in one build.
@@ -112,7 +162,7 @@ impl DevServer {
                 return;
             };
             let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-            if matches!(metamon_compile::module_kind(&url, &self.compile_options), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json)
+            if matches!(metamon_compile::module_kind(&url, &self.options()), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json)
             {
                 keys.push(url);
             }
@@ -160,16 +210,34 @@ impl DevServer {
     }
 }
 
+fn compile_options(root: &std::path::Path, config: &Config) -> Options {
+    let mut options = Options::new(root, true);
+    options.solid_include = Config::glob_set(&config.solid_include);
+    options
+}
+
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
-    let host = options.host.unwrap_or_else(|| "127.0.0.1".to_string());
-    let server = DevServer::new(options.root, host.clone())?;
+    let config = Config::load(&options.root).map_err(|d| {
+        let source = std::fs::read_to_string(options.root.join(metamon_config::FILE_NAME))
+            .unwrap_or_default();
+        d.render(
+            &source,
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
+    })?;
+    let host = options
+        .host
+        .or_else(|| config.host.clone())
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    let port = options.port.or(config.port).unwrap_or(5173);
+    let server = DevServer::new(options.root, host.clone(), config)?;
     if !server.root.join("index.html").is_file() {
         eprintln!("  warning: {} has no index.html", server.root.display());
     }
     let started = std::time::Instant::now();
     server.warm_up().await;
-    let (listener, port) = bind(&host, options.port.unwrap_or(5173)).await?;
+    let (listener, port) = bind(&host, port).await?;
     let _watcher = watch::start(server.clone())?;
     println!("  ready in {} ms", started.elapsed().as_millis());
     println!("  Local: http://{host}:{port}/");

@@ -112,7 +112,10 @@ impl DevServer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .ensure(key, &file);
-        let compiled = if query == Some("css") {
+        let compiled = if let Some(host) = query.and_then(|q| q.strip_prefix("bridge=")) {
+            self.bridge_module(url_path, host)
+                .map_err(|message| vec![Diagnostic::new("bridge", &relative, 1, 1, message)])?
+        } else if query == Some("css") {
             let owner = Box::pin(self.transform(url_path)).await?;
             Compiled {
                 code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None),
@@ -152,7 +155,7 @@ impl DevServer {
                 format!("cannot read the file: {e}"),
             )]
         })?;
-        let kind = module_kind(relative, &self.compile_options);
+        let kind = module_kind(relative, &self.options());
         let as_import = split_key(key).1 == Some("import");
         match kind {
             Some(ModuleKind::Css) if as_import => {
@@ -160,10 +163,10 @@ impl DevServer {
                 compile_css(relative, &source, relative.ends_with(".module.css"))
             }
             Some(ModuleKind::Json) => {
-                compile(relative, file, &bytes, &self.compile_options, &self.worker)
+                compile(relative, file, &bytes, &self.options(), &self.worker)
             }
             Some(_) if is_js_kind(kind) => {
-                compile(relative, file, &bytes, &self.compile_options, &self.worker)
+                compile(relative, file, &bytes, &self.options(), &self.worker)
             }
             // Any other file imported from JS: its URL.
             _ => Ok(Compiled {
@@ -195,17 +198,31 @@ impl DevServer {
             )]
         })?;
         let importer_dir = file.parent().unwrap_or(&self.root).to_path_buf();
+        // A component importing a component of another framework gets it through a bridge.
+        let host_framework = if key.contains('?') {
+            None
+        } else {
+            self.framework_of(split_key(key).0)
+        };
         let mut imports = Vec::new();
         let mut project_imports = HashSet::new();
         let mut new_deps = BTreeSet::new();
         for import in &scanned.imports {
-            let target = self
+            let mut target = self
                 .resolve(&import.specifier, &importer_dir)
                 .map_err(|message| {
                     let (line, column) =
                         metamon_compile::line_column(&compiled.code, import.literal.0);
                     vec![Diagnostic::new("resolve", &relative, line, column, message)]
                 })?;
+            if let (Some(host), ImportTarget::Module(module), Some((_, bindings))) =
+                (host_framework, &target, &import.statement)
+                && bindings.default.is_some()
+                && !module.contains('?')
+                && self.framework_of(module).is_some_and(|guest| guest != host)
+            {
+                target = ImportTarget::Module(format!("{module}?bridge={host}"));
+            }
             match &target {
                 ImportTarget::Module(module) => {
                     project_imports.insert(module.clone());
@@ -275,6 +292,45 @@ impl DevServer {
         Ok(transformed)
     }
 
+    /// The framework a module's components belong to, from its path (and a `.mtm` file's
+    /// frontmatter); `None` for plain scripts.
+    pub fn framework_of(&self, url_path: &str) -> Option<metamon_compile::Target> {
+        use metamon_compile::Target;
+        match module_kind(url_path, &self.options())? {
+            ModuleKind::Vue => Some(Target::Vue),
+            ModuleKind::Svelte => Some(Target::Svelte),
+            ModuleKind::SolidScript => Some(Target::Solid),
+            ModuleKind::Script if url_path.ends_with(".jsx") || url_path.ends_with(".tsx") => {
+                Some(Target::React)
+            }
+            ModuleKind::Mtm => {
+                let file = crate::security::file_for_url(&self.root, url_path).ok()?;
+                let bytes = std::fs::read(file).ok()?;
+                metamon_mtm::parse(url_path, &bytes)
+                    .ok()
+                    .map(|parsed| parsed.target)
+            }
+            _ => None,
+        }
+    }
+
+    /// The glue that lets a component of framework `host` render the component module at
+    /// `url_path`, of another framework, through the runtime's bridges.
+    fn bridge_module(&self, url_path: &str, host: &str) -> Result<Compiled, String> {
+        let guest = self
+            .framework_of(url_path)
+            .ok_or_else(|| format!("{url_path} is not a component of a known framework"))?;
+        let host = metamon_compile::Target::from_name(host)
+            .ok_or_else(|| format!("unknown host framework `{host}`"))?;
+        let url = json(url_path);
+        Ok(Compiled {
+            code: format!(
+                "import Component from {url};\nimport {{ mount }} from \"/@metamon/bridge/{guest}.js\";\nimport {{ host }} from \"/@metamon/bridge/{host}.js\";\nexport default host((target, props) => mount(Component, target, props), {url});\n"
+            ),
+            ..Compiled::default()
+        })
+    }
+
     /// Resolves an import specifier written in a module in `importer_dir`.
     pub fn resolve(&self, specifier: &str, importer_dir: &Path) -> Result<ImportTarget, String> {
         if specifier.starts_with("/@")
@@ -314,7 +370,7 @@ impl DevServer {
             format!("`{specifier}` is outside the project root, which is all the dev server serves")
         })?;
         let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-        let kind = module_kind(&url, &self.compile_options);
+        let kind = module_kind(&url, &self.options());
         let key = match query {
             Some("css") => format!("{url}?css"),
             _ if is_js_kind(kind) => url,

@@ -9,9 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Quiet time that closes a batch.
-const DEBOUNCE: Duration = Duration::from_millis(8);
-
 /// Paths the server never reacts to.
 pub fn ignored(root: &Path, path: &Path) -> bool {
     let Ok(relative) = path.strip_prefix(root) else {
@@ -76,15 +73,32 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
     let (batches, mut batch_receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
     let filter_root = root.clone();
+    let filter_server = server.clone();
     std::thread::spawn(move || {
         while let Ok(first) = incoming.recv() {
+            let config = filter_server.config();
+            // The quiet time that closes a batch (`debounceMs`); without `batchUpdates` every
+            // event is its own batch.
+            let debounce = Duration::from_millis(config.debounce_ms.max(1));
             let mut batch = BTreeSet::from([first]);
-            while let Ok(next) = incoming.recv_timeout(DEBOUNCE) {
+            while config.batch_updates
+                && let Ok(next) = incoming.recv_timeout(debounce)
+            {
                 batch.insert(next);
             }
+            let ignore = metamon_config::Config::glob_set(&config.ignore_patterns);
+            let watch = metamon_config::Config::glob_set(&config.watch_patterns);
             let batch: Vec<PathBuf> = batch
                 .into_iter()
                 .filter(|p| !ignored(&filter_root, p))
+                .filter(|p| {
+                    let relative = p.strip_prefix(&filter_root).unwrap_or(p);
+                    let always = relative
+                        .to_str()
+                        .is_some_and(|r| r == metamon_config::FILE_NAME || r.ends_with(".html"));
+                    !ignore.is_match(relative)
+                        && (always || config.watch_patterns.is_empty() || watch.is_match(relative))
+                })
                 .collect();
             if !batch.is_empty() && batches.send(batch).is_err() {
                 return;

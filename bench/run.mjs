@@ -1,0 +1,197 @@
+// Benchmarks `metamon dev` against Vite on the same generated apps, one server after the
+// other, in headless Chromium: cold start (empty and warm dependency cache), leaf and root
+// save→DOM latency, whether local state survived, dev-server peak RSS.
+// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N]
+// Output: a table on stdout, bench/results/latest.json and bench/results/latency.svg.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const shared = path.resolve(repo, '../shared/bench');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const rounds = Number(option('--rounds', quick ? 2 : 20));
+const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k').split(',');
+const metamonBin = process.env.METAMON_BIN || path.join(repo, 'target/release/metamon');
+const work = path.join(here, '.work');
+
+const APPS = {
+  react: { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
+  'react-mtm': { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, mtm: true, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.mtm`, root: 'src/App.jsx', viteApp: 'react' },
+  'react-10k': { gen: 'gen-react-app.mjs', n: quick ? 40 : 10000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
+};
+
+/** Turns the generated React app's components into `.mtm` files (same ids, labels, counters). */
+function toMtm(dir, n) {
+  for (let i = 0; i < n; i++) {
+    const jsx = path.join(dir, `src/comps/Comp${i}.jsx`);
+    fs.writeFileSync(path.join(dir, `src/comps/Comp${i}.mtm`), `---\ntarget: react\n---\n${fs.readFileSync(jsx, 'utf8')}`);
+    fs.rmSync(jsx);
+  }
+  const app = path.join(dir, 'src/App.jsx');
+  fs.writeFileSync(app, fs.readFileSync(app, 'utf8').replaceAll('.jsx\';', '.mtm\';'));
+}
+
+function generate(name, server) {
+  const app = APPS[name];
+  const dir = path.join(work, `${name}-${server}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  execFileSync('node', [path.join(shared, app.gen), dir, String(app.n)]);
+  if (app.mtm && server === 'metamon') toMtm(dir, app.n);
+  if (server === 'vite') fs.writeFileSync(path.join(dir, 'vite.config.js'), `import react from '@vitejs/plugin-react';\nexport default { plugins: [react()], logLevel: 'warn', server: { port: 0 } };\n`);
+  return dir;
+}
+
+function clearCaches(dir) {
+  for (const cache of [path.join(here, 'node_modules/.metamon'), path.join(here, 'node_modules/.vite'), path.join(dir, 'node_modules')]) fs.rmSync(cache, { recursive: true, force: true });
+}
+
+/** Resident memory of a process and its children, in MB. */
+function treeRss(pid) {
+  let total = 0;
+  const visit = (p) => {
+    try {
+      const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
+      total += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0);
+      for (const child of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(child);
+    } catch { /* gone */ }
+  };
+  visit(pid);
+  return total / 1024;
+}
+
+async function startServer(kind, dir) {
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const started = performance.now();
+  const child = kind === 'metamon'
+    ? spawn(metamonBin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => { output += c; });
+  child.stderr.on('data', (c) => { output += c; });
+  let peak = 0;
+  const sampler = setInterval(() => { peak = Math.max(peak, treeRss(child.pid)); }, 50);
+  const url = `http://127.0.0.1:${port}/`;
+  // Ready when the server answers.
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${kind} exited:\n${output}`);
+    try { if ((await fetch(url)).ok) break; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { url, started, peak: () => peak, output: () => output, async close() { clearInterval(sampler); child.kill('SIGTERM'); await new Promise((r) => child.exitCode !== null ? r() : child.once('exit', r)); } };
+}
+
+async function measureEdits(page, file, re, make, selector, counter, before) {
+  const out = [];
+  let kept = true;
+  const start = Number((fs.readFileSync(file, 'utf8').match(re)?.[0].match(/(\d+)$/) || [0, 0])[1]);
+  for (let r = start + 1; r <= start + rounds; r++) {
+    const want = make(r);
+    await page.evaluate(([sel, want]) => {
+      window.__seen = 0;
+      const obs = new MutationObserver(() => {
+        const el = document.querySelector(sel);
+        if (el && el.textContent.includes(want)) { window.__seen = performance.timeOrigin + performance.now(); obs.disconnect(); }
+      });
+      obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, [selector, want]);
+    const text = fs.readFileSync(file, 'utf8').replace(re, want);
+    const written = performance.timeOrigin + performance.now();
+    fs.writeFileSync(file, text);
+    await page.waitForFunction(() => window.__seen > 0, null, { timeout: 30000, polling: 2 });
+    out.push((await page.evaluate(() => window.__seen)) - written);
+    if ((await page.textContent(counter)) !== before) kept = false;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  out.sort((a, b) => a - b);
+  return { median: +out[Math.floor(out.length / 2)].toFixed(1), p95: +out[Math.min(out.length - 1, Math.floor(out.length * 0.95))].toFixed(1), kept };
+}
+
+async function coldStart(browser, kind, dir, n) {
+  const server = await startServer(kind, dir);
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector(`#c${n - 1}`, { timeout: 300000 });
+  const ms = performance.now() - server.started;
+  return { server, page, ms };
+}
+
+async function benchApp(browser, name, kind) {
+  const app = APPS[name];
+  const dir = generate(name, kind);
+  clearCaches(dir);
+  const cold = await coldStart(browser, kind, dir, app.n);
+  await cold.page.close();
+  await cold.server.close();
+  const warm = await coldStart(browser, kind, dir, app.n);
+  const { page, server } = warm;
+  const leafIndex = Math.floor(app.n / 2);
+  const counter = `#c${leafIndex} button`;
+  for (let k = 0; k < 3; k++) await page.click(counter);
+  const before = await page.textContent(counter);
+  const leafFile = path.join(dir, kind === 'metamon' || !app.mtm ? app.leaf(app.n) : APPS.react.leaf(app.n));
+  const leaf = await measureEdits(page, leafFile, new RegExp(`Comp${leafIndex} v\\d+`), (r) => `Comp${leafIndex} v${r}`, `#c${leafIndex} .label`, counter, before);
+  const root = await measureEdits(page, path.join(dir, app.root), /Root v\d+/, (r) => `Root v${r}`, '#root-title', counter, before);
+  const peakRss = server.peak();
+  await page.close();
+  await server.close();
+  return { app: name, server: kind, n: app.n, coldMs: Math.round(cold.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss) };
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const results = [];
+try {
+  for (const name of appNames) {
+    for (const kind of ['metamon', 'vite']) {
+      process.stderr.write(`bench ${name} on ${kind}…\n`);
+      results.push(await benchApp(browser, name, kind));
+    }
+  }
+} finally {
+  await browser.close();
+}
+
+const rows = [];
+const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
+for (const name of appNames) {
+  const m = results.find((r) => r.app === name && r.server === 'metamon');
+  const v = results.find((r) => r.app === name && r.server === 'vite');
+  for (const [label, get] of [
+    ['cold start, empty dep cache (ms)', (r) => r.coldMs],
+    ['cold start, warm dep cache (ms)', (r) => r.warmMs],
+    ['leaf save→DOM median (ms)', (r) => r.leaf.median],
+    ['leaf save→DOM p95 (ms)', (r) => r.leaf.p95],
+    ['root save→DOM median (ms)', (r) => r.root.median],
+    ['root save→DOM p95 (ms)', (r) => r.root.p95],
+    ['local state kept', (r) => r.stateKept],
+    ['dev-server peak RSS (MB)', (r) => r.peakRssMb],
+  ]) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
+}
+const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+console.log(line(header));
+for (const row of rows) console.log(line(row));
+
+fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+fs.writeFileSync(path.join(here, 'results', quick ? 'quick.json' : 'latest.json'), JSON.stringify({ date: new Date().toISOString(), rounds, results }, null, 2));
+fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
+
+/** A small grouped bar chart: leaf and root save→DOM medians per app, metamon beside Vite. */
+function chart(results) {
+  const groups = appNames.flatMap((name) => ['leaf', 'root'].map((kind) => ({ label: `${name} ${kind}`, m: results.find((r) => r.app === name && r.server === 'metamon')[kind].median, v: results.find((r) => r.app === name && r.server === 'vite')[kind].median })));
+  const max = Math.max(...groups.flatMap((g) => [g.m, g.v]), 1);
+  const width = 120 + groups.length * 110, height = 320, base = 260, scale = 200 / max;
+  const bars = groups.map((g, i) => {
+    const x = 100 + i * 110;
+    return `<rect x="${x}" y="${base - g.m * scale}" width="36" height="${g.m * scale}" fill="#5b5bd6"/><text x="${x + 18}" y="${base - g.m * scale - 4}" font-size="11" text-anchor="middle">${g.m}</text>` +
+      `<rect x="${x + 40}" y="${base - g.v * scale}" width="36" height="${g.v * scale}" fill="#f5a524"/><text x="${x + 58}" y="${base - g.v * scale - 4}" font-size="11" text-anchor="middle">${g.v}</text>` +
+      `<text x="${x + 38}" y="${base + 16}" font-size="11" text-anchor="middle">${g.label}</text>`;
+  }).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><text x="20" y="24" font-size="14">save→DOM median (ms): metamon (blue) vs Vite (orange)</text><line x1="90" y1="${base}" x2="${width - 10}" y2="${base}" stroke="#999"/>${bars}<text x="20" y="${height - 16}" font-size="11">${new Date().toISOString()}, ${rounds} saves per figure</text></svg>\n`;
+}

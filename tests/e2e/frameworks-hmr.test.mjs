@@ -1,0 +1,55 @@
+// Vue, Svelte and Solid under `metamon dev`, as `.mtm` and as native files: an edit updates
+// the DOM through the framework's own HMR runtime, without a page reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { copyFixture, startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+
+let dir, server, browser, page, log;
+
+before(async () => {
+  dir = copyFixture('frameworks-app');
+  server = await startServer(dir);
+  browser = await launchBrowser();
+  ({ page, log } = await openPage(browser, server.url));
+  for (const id of ['react-mtm', 'vue-mtm', 'vue-native', 'svelte-mtm', 'svelte-native', 'solid-mtm', 'solid-native']) {
+    await page.waitForSelector(`#${id} .label`, { timeout: 30000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+  }
+  await page.evaluate(() => { window.__marker = 'kept'; });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) cleanup(dir);
+});
+
+const cases = [
+  { id: 'vue-mtm', file: 'src/Board.vue.mtm', from: 'Vue mtm v1', to: 'Vue mtm v2', keepsCounter: true },
+  { id: 'vue-native', file: 'src/NativeVue.vue', from: 'Vue native v1', to: 'Vue native v2', keepsCounter: true },
+  { id: 'svelte-mtm', file: 'src/Users.mtm', from: 'Svelte mtm v1', to: 'Svelte mtm v2' },
+  { id: 'svelte-native', file: 'src/NativeSvelte.svelte', from: 'Svelte native v1', to: 'Svelte native v2' },
+  { id: 'solid-mtm', file: 'src/Toggle.mtm', from: 'Solid mtm v1', to: 'Solid mtm v2' },
+  { id: 'solid-native', file: 'src/solid/NativeSolid.jsx', from: 'Solid native v1', to: 'Solid native v2' },
+];
+
+for (const c of cases) {
+  test(`${c.id}: an edit updates the DOM without a page reload`, async () => {
+    await page.click(`#${c.id} button`);
+    await page.click(`#${c.id} button`);
+    assert.equal(await page.textContent(`#${c.id} button`), '2');
+    save(path.join(dir, c.file), (s) => s.replace(c.from, c.to));
+    await page
+      .waitForFunction(([id, text]) => document.querySelector(`#${id} .label`)?.textContent === text, [c.id, c.to], { timeout: 15000 })
+      .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+    assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+    if (c.keepsCounter) assert.equal(await page.textContent(`#${c.id} button`), '2', 'local state kept');
+    // The other islands were not disturbed.
+    assert.equal(await page.textContent('#react-mtm .label'), 'React mtm v1');
+  });
+}
+
+test('component styles of Vue and Svelte are applied', async () => {
+  const colors = await page.evaluate(() => [getComputedStyle(document.querySelector('#vue-mtm .label')).color, getComputedStyle(document.querySelector('#svelte-mtm .label')).color]);
+  assert.deepEqual(colors, ['rgb(0, 128, 0)', 'rgb(0, 0, 255)']);
+});
