@@ -163,3 +163,42 @@ fn solid_include_patterns() {
         Some(ModuleKind::Script)
     );
 }
+
+/// Vue, Svelte and Solid `.mtm` files through the Node worker (compilers from the repo's
+/// `node_modules`): the hooks and emitters are injected, the output is the framework's own.
+#[test]
+fn framework_mtm_outputs() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap();
+    let options = Options::new(&repo, true);
+    let worker = NodeWorker::new();
+    for name in ["Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
+        let file = format!("tests/fixtures/check-ok/src/{name}");
+        let path = repo.join(&file);
+        let bytes = std::fs::read(&path).unwrap();
+        let compiled = compile(&file, &path, &bytes, &options, &worker)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let code = compiled
+            .code
+            .replace(&repo.to_string_lossy().to_string(), "[repo]");
+        assert!(
+            code.contains("__metamon_defineChannels(import.meta"),
+            "{name}: {code}"
+        );
+
+        insta::assert_snapshot!(name, code);
+        if name != "Toggle.mtm" {
+            assert!(compiled.css.is_some(), "{name} has component CSS");
+        }
+        if let Some(map) = compiled.map {
+            assert_eq!(map["sources"][0], format!("/{file}"));
+        } else {
+            assert_eq!(
+                name, "Board.vue.mtm",
+                "only Vue output comes without a map so far"
+            );
+        }
+    }
+}

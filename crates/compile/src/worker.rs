@@ -73,7 +73,7 @@ impl NodeWorker {
             "root": options.root, "dev": true, "hmr": options.hmr,
         });
         let response = self
-            .request(&request)
+            .request(&request, &options.root)
             .map_err(|message| vec![Diagnostic::new("worker", file, 1, 1, message)])?;
         if response["ok"].as_bool() != Some(true) {
             let error = &response["error"];
@@ -121,12 +121,12 @@ impl NodeWorker {
     }
 
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
-    fn request(&self, request: &Value) -> Result<Value, String> {
+    fn request(&self, request: &Value, root: &Path) -> Result<Value, String> {
         let mut slot = self.process.lock().unwrap_or_else(|e| e.into_inner());
         let mut last_error = String::new();
         for _ in 0..2 {
             if slot.is_none() {
-                *slot = Some(spawn()?);
+                *slot = Some(spawn(root)?);
             }
             let process = slot.as_mut().expect("just started");
             match exchange(process, request) {
@@ -171,10 +171,12 @@ fn exchange(process: &mut Process, request: &Value) -> Result<Value, String> {
     }
 }
 
-fn spawn() -> Result<Process, String> {
+/// Started in the project root, so the locations compilers print are relative to it.
+fn spawn(root: &Path) -> Result<Process, String> {
     let script = worker_script_path()?;
     let mut child = Command::new("node")
         .arg(&script)
+        .current_dir(root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
