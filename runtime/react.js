@@ -8,6 +8,7 @@
 
 import { useCallback, useEffect, useId, useMemo, useRef, useSyncExternalStore } from 'react';
 import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+import { localInstance } from './local.js';
 
 /**
  * Reads and writes the named global signal `key` (see `signal()` in core.js).
@@ -53,4 +54,14 @@ export function useMetamonPubSub() {
     }),
     [ownerId],
   );
+}
+
+/**
+ * The local-state carrier of one `.mtm` component instance (see local.js); the compiler calls
+ * it at the top of each component of a React `.mtm` file.
+ */
+export function useLocalState(meta, name) {
+  const instance = useRef(null);
+  if (instance.current === null) instance.current = localInstance(meta, name);
+  return instance.current;
 }

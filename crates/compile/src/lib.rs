@@ -3,6 +3,7 @@
 //! frameworks' own compilers in a Node worker; CSS goes through lightningcss.
 
 mod css;
+mod local_state;
 mod mtm;
 mod script;
 mod worker;

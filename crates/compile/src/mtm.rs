@@ -5,6 +5,7 @@
 
 use crate::{
     Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, Target, WorkerKind, compile_script,
+    local_state,
 };
 use metamon_mtm::{Channel, MtmFile};
 use oxc::allocator::Allocator;
@@ -28,8 +29,17 @@ pub(crate) fn compile_mtm(
     let padded = parsed.padded_body();
     let mut compiled = match parsed.target {
         Target::React | Target::Solid => {
-            let source =
-                inject_into_script(&padded, &prelude(&parsed, &top_level_bindings(&padded)));
+            let (body, instrumented) =
+                local_state::instrument(&padded, (0, padded.len()), parsed.target);
+            let mut prelude = prelude(&parsed, &top_level_bindings(&padded));
+            if instrumented {
+                prelude.push_str(if parsed.target == Target::React {
+                    "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
+                } else {
+                    "import { localInstance as __metamon_localInstance } from \"metamon/local\";"
+                });
+            }
+            let source = inject_into_script(&body, &prelude);
             if parsed.target == Target::React {
                 let script = ScriptOptions {
                     react_refresh: options.hmr,
@@ -122,9 +132,17 @@ fn inject_into_script(padded: &str, prelude: &str) -> String {
 /// Vue and Svelte bodies are whole components: the prelude goes right after the instance
 /// `<script …>` tag (on the same line), or into a new `<script>` on the blank first line.
 fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> String {
+    let (instrumented, carried) = match find_instance_script(padded, setup_attribute) {
+        Some((_, start, end)) => local_state::instrument(padded, (start, end), parsed.target),
+        None => (padded.to_string(), false),
+    };
+    let padded = instrumented.as_str();
     let script = find_instance_script(padded, setup_attribute);
     let content = script.map_or("", |(_, start, end)| &padded[start..end]);
-    let code = prelude(parsed, &top_level_bindings(content));
+    let mut code = prelude(parsed, &top_level_bindings(content));
+    if carried {
+        code.push_str("import { localInstance as __metamon_localInstance } from \"metamon/local\";const __metamon_local = __metamon_localInstance(import.meta, \"default\");");
+    }
     if code.is_empty() {
         return padded.to_string();
     }

@@ -1,0 +1,326 @@
+//! Instruments the local state declarations of a `.mtm` body so the runtime (`metamon/local`)
+//! can carry their values across hot updates and full reloads: each value starts from the
+//! carried one (`take`) and registers a getter of its live value (`keep`). Only insertions on
+//! existing lines, so line numbers stay the `.mtm` file's own.
+
+use metamon_mtm::Target;
+use oxc::allocator::Allocator;
+use oxc::ast::ast::{
+    Argument, ArrowFunctionBody, BindingPattern, CallExpression, Declaration,
+    ExportDefaultDeclarationKind, Expression, FunctionBody, Statement, VariableDeclaration,
+};
+use oxc::parser::Parser;
+use oxc::span::{GetSpan, SourceType};
+
+/// The name of the per-instance carrier in instrumented code.
+pub(crate) const LOCAL: &str = "__metamon_local";
+
+struct Edits {
+    offset: usize,
+    list: Vec<(usize, String)>,
+}
+
+impl Edits {
+    fn insert(&mut self, at: u32, text: String) {
+        self.list.push((self.offset + at as usize, text));
+    }
+}
+
+/// The instrumented source, and whether anything was instrumented. `range` is the script
+/// within `source` (the whole body for React and Solid, the instance script for Vue/Svelte).
+pub(crate) fn instrument(source: &str, range: (usize, usize), target: Target) -> (String, bool) {
+    let script = &source[range.0..range.1];
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, script, SourceType::tsx()).parse();
+    if parsed.panicked || parsed.diagnostics.has_errors() {
+        // The framework's compiler reports the syntax error with its position.
+        return (source.to_string(), false);
+    }
+    let mut edits = Edits {
+        offset: range.0,
+        list: Vec::new(),
+    };
+    match target {
+        // Script-level state: the instance script runs once per component instance.
+        Target::Svelte => declarations(&parsed.program.body, "$state", &mut edits, |name| {
+            format!("() => $state.snapshot({name})")
+        }),
+        Target::Vue => declarations(&parsed.program.body, "ref", &mut edits, |name| {
+            format!("() => {name}.value")
+        }),
+        // Component functions: one carrier per instance, created at the top of the function.
+        Target::Solid | Target::React => {
+            for statement in &parsed.program.body {
+                for (name, body) in components(statement) {
+                    component(name, body, target, &mut edits);
+                }
+            }
+        }
+    }
+    if edits.list.is_empty() {
+        return (source.to_string(), false);
+    }
+    edits.list.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let mut out = source.to_string();
+    for (at, text) in edits.list {
+        out.insert_str(at, &text);
+    }
+    (out, true)
+}
+
+/// `let x = $state(init)` / `const x = ref(init)` at the top level of a script.
+fn declarations(
+    statements: &[Statement],
+    callee: &str,
+    edits: &mut Edits,
+    getter: impl Fn(&str) -> String,
+) {
+    for statement in statements {
+        if let Statement::VariableDeclaration(declaration) = statement {
+            for (name, call) in simple_calls(declaration, callee) {
+                wrap_first_argument(call, &name, "take", edits);
+                edits.insert(
+                    declaration.span.end,
+                    format!(" {LOCAL}.keep({name:?}, {});", getter(&name)),
+                );
+            }
+        }
+    }
+}
+
+/// Top-level functions that look like components (capitalised, or the default export).
+fn components<'s, 'a>(statement: &'s Statement<'a>) -> Vec<(String, &'s FunctionBody<'a>)> {
+    let mut found = Vec::new();
+    let mut function = |name: Option<&str>, default: bool, body: Option<&'s FunctionBody<'a>>| {
+        if let Some(body) = body {
+            match name {
+                Some(name) if name.starts_with(char::is_uppercase) => {
+                    found.push((name.to_string(), body))
+                }
+                _ if default => found.push(("default".to_string(), body)),
+                _ => {}
+            }
+        }
+    };
+    match statement {
+        Statement::FunctionDeclaration(f) => function(
+            f.id.as_ref().map(|id| id.name.as_str()),
+            false,
+            f.body.as_deref(),
+        ),
+        Statement::ExportDeclaration(export) => match &export.declaration {
+            Declaration::FunctionDeclaration(f) => function(
+                f.id.as_ref().map(|id| id.name.as_str()),
+                false,
+                f.body.as_deref(),
+            ),
+            Declaration::VariableDeclaration(declaration) => {
+                variable_components(declaration, &mut function)
+            }
+            _ => {}
+        },
+        Statement::ExportDefaultDeclaration(export) => match &export.declaration {
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
+                let name = f.id.as_ref().map(|id| id.name.as_str());
+                function(
+                    name.filter(|n| n.starts_with(char::is_uppercase))
+                        .or(Some("default")),
+                    true,
+                    f.body.as_deref(),
+                );
+            }
+            ExportDefaultDeclarationKind::ArrowFunctionExpression(arrow) => {
+                if let ArrowFunctionBody::FunctionBody(body) = &arrow.body {
+                    function(None, true, Some(body));
+                }
+            }
+            _ => {}
+        },
+        Statement::VariableDeclaration(declaration) => {
+            variable_components(declaration, &mut function)
+        }
+        _ => {}
+    }
+    found
+}
+
+fn variable_components<'s, 'a>(
+    declaration: &'s VariableDeclaration<'a>,
+    function: &mut impl FnMut(Option<&str>, bool, Option<&'s FunctionBody<'a>>),
+) {
+    for declarator in &declaration.declarations {
+        let BindingPattern::BindingIdentifier(id) = &declarator.id else {
+            continue;
+        };
+        match &declarator.init {
+            Some(Expression::ArrowFunctionExpression(arrow)) => {
+                if let ArrowFunctionBody::FunctionBody(body) = &arrow.body {
+                    function(Some(id.name.as_str()), false, Some(body));
+                }
+            }
+            Some(Expression::FunctionExpression(f)) => {
+                function(Some(id.name.as_str()), false, f.body.as_deref())
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `const [count, setCount] = useState(init)` / `createSignal(init)` in a component's body.
+fn component(name: String, body: &FunctionBody, target: Target, edits: &mut Edits) {
+    let (callee, create) = match target {
+        Target::React => (
+            "useState",
+            format!("const {LOCAL} = __metamon_useLocalState(import.meta, {name:?});"),
+        ),
+        _ => (
+            "createSignal",
+            format!("const {LOCAL} = __metamon_localInstance(import.meta, {name:?});"),
+        ),
+    };
+    let mut any = false;
+    for statement in &body.statements {
+        let Statement::VariableDeclaration(declaration) = statement else {
+            continue;
+        };
+        for declarator in &declaration.declarations {
+            let BindingPattern::ArrayPattern(pattern) = &declarator.id else {
+                continue;
+            };
+            let Some(Some(BindingPattern::BindingIdentifier(value))) = pattern.elements.first()
+            else {
+                continue;
+            };
+            let Some(Expression::CallExpression(call)) = &declarator.init else {
+                continue;
+            };
+            if !is_call_to(call, callee) {
+                continue;
+            }
+            let value = value.name.as_str();
+            match target {
+                // React re-renders call the component again: the getter is refreshed each time.
+                Target::React => {
+                    wrap_first_argument(call, value, "lazy", edits);
+                    edits.insert(
+                        declaration.span.end,
+                        format!(" {LOCAL}.keep({value:?}, () => {value});"),
+                    );
+                }
+                _ => {
+                    wrap_first_argument(call, value, "take", edits);
+                    edits.insert(
+                        declaration.span.end,
+                        format!(" {LOCAL}.keep({value:?}, {value});"),
+                    );
+                }
+            }
+            any = true;
+        }
+    }
+    if any {
+        // Right after the body's `{`.
+        edits.insert(body.span.start + 1, create);
+    }
+}
+
+fn simple_calls<'s, 'a>(
+    declaration: &'s VariableDeclaration<'a>,
+    callee: &str,
+) -> Vec<(String, &'s CallExpression<'a>)> {
+    declaration
+        .declarations
+        .iter()
+        .filter_map(|declarator| {
+            let BindingPattern::BindingIdentifier(id) = &declarator.id else {
+                return None;
+            };
+            let Some(Expression::CallExpression(call)) = &declarator.init else {
+                return None;
+            };
+            is_call_to(call, callee).then(|| (id.name.to_string(), &**call))
+        })
+        .collect()
+}
+
+fn is_call_to(call: &CallExpression, callee: &str) -> bool {
+    matches!(&call.callee, Expression::Identifier(id) if id.name == callee)
+}
+
+/// `f(init)` → `f(__metamon_local.take("name", init))`; `f()` → `f(__metamon_local.take("name", undefined))`.
+fn wrap_first_argument(call: &CallExpression, name: &str, method: &str, edits: &mut Edits) {
+    match call.arguments.first() {
+        Some(argument) if !matches!(argument, Argument::SpreadElement(_)) => {
+            let span = argument.span();
+            edits.insert(span.start, format!("{LOCAL}.{method}({name:?}, "));
+            edits.insert(span.end, ")".to_string());
+        }
+        Some(_) => {}
+        None => edits.insert(
+            call.span.end - 1,
+            format!("{LOCAL}.{method}({name:?}, undefined)"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(source: &str, target: Target) -> String {
+        instrument(source, (0, source.len()), target).0
+    }
+
+    #[test]
+    fn svelte_state() {
+        let out = run(
+            "let count = $state(0);\nlet name = $state();\nconst fixed = 1;\n",
+            Target::Svelte,
+        );
+        assert_eq!(
+            out,
+            "let count = $state(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => $state.snapshot(count));\nlet name = $state(__metamon_local.take(\"name\", undefined)); __metamon_local.keep(\"name\", () => $state.snapshot(name));\nconst fixed = 1;\n"
+        );
+    }
+
+    #[test]
+    fn vue_ref() {
+        let out = run(
+            "import { ref } from 'vue';\nconst count = ref(0);\n",
+            Target::Vue,
+        );
+        assert!(out.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);"), "{out}");
+    }
+
+    #[test]
+    fn solid_and_react_components() {
+        let solid = run(
+            "export default function Toggle() {\n  const [on, setOn] = createSignal(false);\n  return on;\n}\n",
+            Target::Solid,
+        );
+        assert!(solid.starts_with("export default function Toggle() {const __metamon_local = __metamon_localInstance(import.meta, \"Toggle\");\n"), "{solid}");
+        assert!(solid.contains("createSignal(__metamon_local.take(\"on\", false)); __metamon_local.keep(\"on\", on);"), "{solid}");
+        let react = run(
+            "const Counter = () => {\n  const [count, setCount] = useState(0);\n  return count;\n};\nfunction helper() { const [a] = useState(1); }\n",
+            Target::React,
+        );
+        assert!(
+            react.contains("__metamon_useLocalState(import.meta, \"Counter\")"),
+            "{react}"
+        );
+        assert!(react.contains("useState(__metamon_local.lazy(\"count\", 0)); __metamon_local.keep(\"count\", () => count);"), "{react}");
+        assert!(
+            react.contains("function helper() { const [a] = useState(1); }"),
+            "lower-case functions are not components: {react}"
+        );
+        assert_eq!(react.lines().count(), 5, "line count unchanged");
+    }
+
+    #[test]
+    fn nothing_to_instrument() {
+        assert_eq!(
+            instrument("export default 1;", (0, 17), Target::React),
+            ("export default 1;".to_string(), false)
+        );
+    }
+}

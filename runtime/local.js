@@ -1,0 +1,110 @@
+// Local state of `.mtm` components carried across hot updates and full reloads (the seed's
+// component snapshot), served at `/@metamon/local.js` for `metamon/local`.
+//
+// The compiler instruments a `.mtm` body's local state declarations — Svelte `$state`, Vue
+// `ref`, Solid `createSignal`, React `useState` — so that each instance
+//   - registers a getter for each value:  local.keep("count", () => count)
+//   - starts from the carried value:      $state(local.take("count", 0))
+// Instances are keyed by module (URL without its version query), component name and creation
+// order. A new evaluation of the module (a hot update: a new `import.meta`) starts a new
+// generation; its instances take the values of the previous generation's instances in the same
+// order — which is the order the framework re-creates them in. Before a full reload the values
+// go into the runtime's sessionStorage snapshot and seed the first generation after it.
+
+import { registerComponentState, takeRestoredComponentState, isJsonSerialisable } from './state.js';
+
+const g = globalThis;
+const SNAPSHOT_ID = 'metamon:local';
+
+function registry() {
+  const state = (g.__METAMON_STATE__ ||= {});
+  if (!(state.local instanceof Map)) {
+    state.local = new Map(); // "url#Component" → { meta, previous: [getters], current: [getters] }
+    const restored = takeRestoredComponentState(SNAPSHOT_ID);
+    if (restored && typeof restored === 'object') {
+      for (const [key, instances] of Object.entries(restored)) {
+        if (Array.isArray(instances)) state.local.set(key, { meta: null, previous: instances.map(valuesAsGetters), current: [] });
+      }
+    }
+    registerComponentState(SNAPSHOT_ID, snapshotValues);
+  }
+  return state.local;
+}
+
+function valuesAsGetters(values) {
+  const getters = new Map();
+  for (const [name, value] of Object.entries(values || {})) getters.set(name, () => value);
+  return getters;
+}
+
+function enabled() {
+  const config = g.window && g.window.__METAMON_CONFIG__;
+  return !config || (config.preserveComponentState !== false && config.preserveState !== false);
+}
+
+function stripVersion(url) {
+  return String(url).replace(/[?&]t=\d+/, '').replace(/\?$/, '');
+}
+
+/** Values of every live instance, JSON-serialisable ones only. */
+export function snapshotValues() {
+  const out = {};
+  for (const [key, entry] of registry()) {
+    const generation = entry.current.length ? entry.current : entry.previous;
+    out[key] = generation.map((getters) => {
+      const values = {};
+      for (const [name, get] of getters) {
+        try {
+          const value = get();
+          if (isJsonSerialisable(value)) values[name] = value;
+        } catch { /* a getter of a torn-down instance: skip */ }
+      }
+      return values;
+    });
+  }
+  return out;
+}
+
+/**
+ * Called once per component instance (at its creation). `meta` is the module's `import.meta`,
+ * `name` the component's name in the module.
+ */
+export function localInstance(meta, name = 'default') {
+  const key = `${stripVersion(meta && meta.url)}#${name}`;
+  const map = registry();
+  let entry = map.get(key);
+  if (!entry) map.set(key, (entry = { meta, previous: [], current: [] }));
+  if (entry.meta !== meta) {
+    // A new version of the module: its instances continue the last generation's.
+    if (entry.meta !== null || entry.current.length) entry.previous = entry.current;
+    entry.current = [];
+    entry.meta = meta;
+  }
+  const index = entry.current.length;
+  const carried = entry.previous[index];
+  const getters = new Map();
+  entry.current.push(getters);
+  return {
+    /** The carried value of `name`, else `initial`. */
+    take(slot, initial) {
+      if (!enabled() || !carried || !carried.has(slot)) return initial;
+      try {
+        return carried.get(slot)();
+      } catch {
+        return initial;
+      }
+    },
+    /** Like `take`, for lazy initialisers (`useState(() => …)`). */
+    lazy(slot, initial) {
+      return () => {
+        const value = this.take(slot, undefined);
+        if (value !== undefined) return value;
+        return typeof initial === 'function' ? initial() : initial;
+      };
+    },
+    /** Registers the getter that reads the live value of `slot`. */
+    keep(slot, get) {
+      getters.set(slot, get);
+    },
+  };
+}
