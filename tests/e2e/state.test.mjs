@@ -76,6 +76,17 @@ for (const id of ids) {
   });
 }
 
+test('a Vue script edit (the component is reloaded, not re-rendered) keeps its local state', async () => {
+  const before = { local: await texts('section[id$="-mtm"] .local'), pings: await texts('.pings'), subscriptions: await pingSubscriptions() };
+  const updates = await page.evaluate(() => window.__METAMON_HMR__.updates);
+  save(path.join(dir, files['vue-mtm']), (s) => s.replace("const pings = ref(0);", "const pings = ref(0);\nconst extra = 'script edit';"));
+  await page.waitForFunction((n) => window.__METAMON_HMR__.updates > n, updates, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(await texts('section[id$="-mtm"] .local'), before.local);
+  assert.deepEqual(await texts('.pings'), before.pings);
+  assert.equal(await pingSubscriptions(), before.subscriptions);
+});
+
 test('a full reload restores signal values and .mtm local state', async () => {
   const before = { shared: await texts('.shared'), local: await texts('section[id$="-mtm"] .local') };
   assert.ok(before.local.some((value) => value !== '0'));
