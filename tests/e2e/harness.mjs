@@ -33,7 +33,6 @@ export async function startServer(root, args = []) {
     child.stderr.on('data', (chunk) => { output += chunk; });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`metamon dev exited (${code}):\n${output}`)); });
   });
-  child.stdout.on('data', (chunk) => { output += chunk; });
   return {
     url,
     child,

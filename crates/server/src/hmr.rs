@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -17,7 +17,7 @@ fn now_ms() -> u64 {
 
 impl DevServer {
     /// Handles one debounced batch of changed paths.
-    pub async fn handle_changes(self: &Arc<Self>, files: Vec<PathBuf>) {
+    pub async fn handle_changes(self: &Arc<Self>, files: Vec<PathBuf>, detected_at: u64) {
         let started = Instant::now();
         let timestamp = now_ms();
         let mut updates = Vec::new();
@@ -120,7 +120,10 @@ impl DevServer {
             self.send(&json!({ "type": "full-reload", "path": path }));
         } else if !updates.is_empty() {
             println!("  hmr update {} ({elapsed} ms)", updated_files.join(", "));
-            self.send(&json!({ "type": "update", "updates": updates }));
+            // Phases for tools: when the change was seen, how long compiling took, when sent.
+            let timing =
+                json!({ "changedAt": detected_at, "compileMs": elapsed, "sentAt": now_ms() });
+            self.send(&json!({ "type": "update", "updates": updates, "files": updated_files, "timing": timing }));
         }
     }
 

@@ -178,6 +178,25 @@ impl DevServer {
                 self.record_errors(diagnostics);
             }
         }
+        // Modules the first pass discovered without transforming them (bridges, extracted
+        // CSS), so their dependencies are bundled in the same build too.
+        for _ in 0..3 {
+            let pending: Vec<String> = {
+                let graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+                graph
+                    .modules
+                    .iter()
+                    .filter(|(_, node)| node.transformed.is_none())
+                    .map(|(key, _)| key.clone())
+                    .collect()
+            };
+            if pending.is_empty() {
+                break;
+            }
+            for key in pending {
+                let _ = self.transform(&key).await;
+            }
+        }
         self.warming.store(false, Ordering::SeqCst);
         if let Err(message) = self.add_dependencies(BTreeSet::new()).await {
             eprintln!("  {message}");

@@ -71,11 +71,13 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
     watcher
         .watch(&root, RecursiveMode::Recursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    let (batches, mut batch_receiver) = tokio::sync::mpsc::unbounded_channel::<Vec<PathBuf>>();
+    let (batches, mut batch_receiver) =
+        tokio::sync::mpsc::unbounded_channel::<(Vec<PathBuf>, u64)>();
     let filter_root = root.clone();
     let filter_server = server.clone();
     std::thread::spawn(move || {
         while let Ok(first) = incoming.recv() {
+            let detected_at = crate::hmr::now_ms();
             let config = filter_server.config();
             // The quiet time that closes a batch (`debounceMs`); without `batchUpdates` every
             // event is its own batch.
@@ -100,16 +102,16 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
                         && (always || config.watch_patterns.is_empty() || watch.is_match(relative))
                 })
                 .collect();
-            if !batch.is_empty() && batches.send(batch).is_err() {
+            if !batch.is_empty() && batches.send((batch, detected_at)).is_err() {
                 return;
             }
         }
     });
     tokio::spawn(async move {
-        while let Some(batch) = batch_receiver.recv().await {
+        while let Some((batch, detected_at)) = batch_receiver.recv().await {
             // Canonical paths, so they match the graph's (symlinked temp dirs and the like).
             let batch = batch.into_iter().map(|p| canonical_or_same(&p)).collect();
-            server.handle_changes(batch).await;
+            server.handle_changes(batch, detected_at).await;
         }
     });
     Ok(watcher)
