@@ -1,4 +1,5 @@
 import './state.js';
+import './introspection.js';
 // Metamon HMR client, served at `/@metamon/client`.
 //
 // A plain-JS port of Vite's client (packages/vite/src/client/client.ts) and of
@@ -14,8 +15,10 @@ import './state.js';
 // Events dispatched on `window` (for other runtime pieces / a later recovery layer):
 //   metamon:hmr-error          detail: { phase, path, acceptedPath, timestamp, error, message }
 //   metamon:before-full-reload detail: { path }
-//   metamon:after-update       detail: { updates }
-// Debug surface: window.__METAMON_HMR__ (see `debugState` below).
+//   metamon:after-update       detail: { updates, files, timing, receivedAt, appliedAt, ok }
+//   metamon:errors             detail: { errors }   (each `errors` message, also an empty list)
+// Debug surface: window.__METAMON_HMR__ (see `debugState` below); the stable surface for
+// tools and tests is window.__METAMON__ (introspection.js, built on these events).
 //
 // Error overlay (for tests): `document.querySelector('metamon-error-overlay')`
 // has `data-file`, `data-line`, `data-column` (first error) and `data-count`
@@ -56,6 +59,9 @@ export const debugState =
   g.__METAMON_HMR__ && typeof g.__METAMON_HMR__ === 'object'
     ? g.__METAMON_HMR__
     : (g.__METAMON_HMR__ = createDebugState());
+
+/** Epoch milliseconds (introspection timings; the same clock as the server's `timing`). */
+const nowMs = () => Date.now();
 
 function dispatchWindowEvent(name, detail) {
   if (!hasWindow || typeof window.dispatchEvent !== 'function') return;
@@ -773,7 +779,11 @@ export async function handleMessage(payload) {
       flushMessageBuffer();
       hmrClient.notifyListeners('ws:connect', payload);
       break;
-    case 'update':
+    case 'update': {
+      // Introspection (__METAMON__.lastUpdate()): when the message arrived (set by the
+      // socket listener; now for direct calls) and whether every entry applied.
+      const receivedAt = payload.receivedAt ?? nowMs();
+      const failedBefore = debugState.failed;
       await hmrClient.notifyListeners('beforeUpdate', payload);
       await Promise.all(
         (payload.updates || []).map((update) =>
@@ -781,8 +791,17 @@ export async function handleMessage(payload) {
         ),
       );
       await hmrClient.notifyListeners('afterUpdate', payload);
-      dispatchWindowEvent('metamon:after-update', { updates: payload.updates });
+      // Applied (queueUpdate waited for __METAMON_HMR_PENDING__, i.e. React's re-render).
+      dispatchWindowEvent('metamon:after-update', {
+        updates: payload.updates,
+        files: payload.files || [],
+        timing: payload.timing || null,
+        receivedAt,
+        appliedAt: nowMs(),
+        ok: debugState.failed === failedBefore,
+      });
       break;
+    }
     case 'custom':
       await hmrClient.notifyListeners(payload.event, payload.data);
       break;
@@ -810,6 +829,7 @@ export async function handleMessage(payload) {
       break;
     case 'errors':
       showErrors(payload.errors || []);
+      dispatchWindowEvent('metamon:errors', { errors: payload.errors || [] }); // for introspection
       await hmrClient.notifyListeners('error', payload);
       break;
     case 'error': {
@@ -883,6 +903,8 @@ function connect() {
       console.error('[metamon] bad HMR message', ev.data);
       return;
     }
+    // Introspection: arrival time, before waiting behind earlier messages (transfer phase).
+    if (payload && payload.type === 'update') payload.receivedAt = nowMs();
     enqueueMessage(payload);
   });
   const onClose = async () => {

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 cargo test --workspace
-node --test worker/ runtime/
+node --test worker/ runtime/ testing/
 cargo build -p metamon
 node --test --test-concurrency=1 tests/e2e/

@@ -11,6 +11,8 @@ use metamon_mtm::{Channel, MtmFile};
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{BindingPattern, Declaration, ImportDeclarationSpecifier, Statement};
 use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::GetSpan;
 use oxc::span::SourceType;
 use std::collections::HashSet;
 use std::path::Path;
@@ -27,6 +29,8 @@ pub(crate) fn compile_mtm(
     let parsed = metamon_mtm::parse(file, bytes)?;
     let original = String::from_utf8_lossy(bytes).into_owned();
     let padded = parsed.padded_body();
+    check_body_shape(file, &padded, &parsed)?;
+    check_emitters(file, &padded, &parsed)?;
     let mut compiled = match parsed.target {
         Target::React | Target::Solid => {
             let (body, instrumented) =
@@ -187,6 +191,122 @@ fn find_instance_script(source: &str, setup_attribute: &str) -> Option<(usize, u
         from = tag_end;
     }
     None
+}
+
+/// A body written for another framework (say, after `target` changed but the body did not)
+/// would otherwise compile into something odd or fail deep in a compiler: say what is wrong.
+fn check_body_shape(file: &str, padded: &str, parsed: &MtmFile) -> Result<(), Vec<Diagnostic>> {
+    let first = padded
+        .lines()
+        .enumerate()
+        .skip(parsed.body_line - 1)
+        .find(|(_, line)| !line.trim().is_empty());
+    let Some((index, first_line)) = first else {
+        return Ok(());
+    };
+    let is_sfc =
+        padded.contains("<template") || padded.contains("<script") || padded.contains("<style");
+    let looks_like_module = {
+        let allocator = Allocator::default();
+        let program = Parser::new(&allocator, padded, SourceType::tsx()).parse();
+        !program.panicked
+            && !program.diagnostics.has_errors()
+            && program
+                .program
+                .body
+                .iter()
+                .any(|s| matches!(s, Statement::ExportDefaultDeclaration(_)))
+    };
+    let problem = match parsed.target {
+        Target::Vue if !is_sfc => Some(
+            "a Vue body is a single-file component: it needs a `<template>` or `<script setup>` block",
+        ),
+        Target::Svelte if looks_like_module && !is_sfc => Some(
+            "a Svelte body is a Svelte component (markup with an optional `<script>`), but this is a JavaScript module",
+        ),
+        Target::React | Target::Solid
+            if first_line.trim_start().starts_with("<script")
+                || first_line.trim_start().starts_with("<template") =>
+        {
+            Some(
+                "this body is a single-file component, but a React or Solid body is a JavaScript module that default-exports the component",
+            )
+        }
+        _ => None,
+    };
+    match problem {
+        Some(message) => Err(vec![
+            Diagnostic::new(
+                "mtm::body-target",
+                file,
+                index + 1,
+                1,
+                format!(
+                    "the body does not match `target: {}`: {message}",
+                    parsed.target
+                ),
+            )
+            .with_length(first_line.trim_end().chars().count())
+            .with_help("rewrite the body for the new target, or change `target` back"),
+        ]),
+        None => Ok(()),
+    }
+}
+
+/// A call of an emit function that no channel declares (say, one removed from the frontmatter)
+/// would only fail when it runs: report it at the line of the call. Emit functions are named
+/// `onSomething`; an undeclared global of that shape is taken to be one.
+fn check_emitters(file: &str, padded: &str, parsed: &MtmFile) -> Result<(), Vec<Diagnostic>> {
+    let (start, end) = match parsed.target {
+        Target::React | Target::Solid => (0, padded.len()),
+        Target::Vue => find_instance_script(padded, "setup").map_or((0, 0), |(_, s, e)| (s, e)),
+        Target::Svelte => find_instance_script(padded, "").map_or((0, 0), |(_, s, e)| (s, e)),
+    };
+    let script = &padded[start..end];
+    let allocator = Allocator::default();
+    let program = Parser::new(&allocator, script, SourceType::tsx()).parse();
+    if program.panicked || program.diagnostics.has_errors() {
+        return Ok(()); // the framework's compiler reports syntax errors
+    }
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(&program.program)
+        .semantic;
+    let mut errors = Vec::new();
+    for (name, references) in semantic.scoping().root_unresolved_references() {
+        let name = name.as_str();
+        let looks_like_emitter =
+            name.len() > 2 && name.starts_with("on") && name[2..].starts_with(char::is_uppercase);
+        if !looks_like_emitter || parsed.channels.iter().any(|c| c.emit == name) {
+            continue;
+        }
+        for reference in references {
+            let node = semantic.scoping().get_reference(*reference).node_id();
+            let offset = start + semantic.nodes().get_node(node).kind().span().start as usize;
+            let (line, column) = crate::line_column(padded, offset);
+            errors.push(
+                Diagnostic::new(
+                    "mtm::unknown-emit",
+                    file,
+                    line,
+                    column,
+                    format!(
+                        "`{name}` is not defined: no channel in the frontmatter has `emit: {name}`"
+                    ),
+                )
+                .with_length(name.len())
+                .with_help(format!(
+                    "add a channel with `emit: {name}` to the frontmatter, or remove the call"
+                )),
+            );
+        }
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Names declared or imported at the top level of a script (parsed leniently as TSX).

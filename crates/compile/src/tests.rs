@@ -202,3 +202,29 @@ fn framework_mtm_outputs() {
         }
     }
 }
+
+#[test]
+fn a_removed_emit_still_called_is_an_error_at_the_call() {
+    let source = "---\ntarget: react\nchannels:\n  - event: a\n    emit: onA\n---\nexport default function A() {\n  onA(1);\n  return <button onClick={() => onRemoved(2)}>x</button>;\n}\n";
+    let errors = errors("src/A.mtm", source);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].line, errors[0].column),
+        ("mtm::unknown-emit", 9, 33)
+    );
+    assert!(errors[0].message.contains("onRemoved"));
+}
+
+#[test]
+fn a_body_of_another_framework_is_an_error_naming_the_target() {
+    let react_body =
+        "---\ntarget: vue\n---\nexport default function A() {\n  return <p>hi</p>;\n}\n";
+    let found = errors("src/A.mtm", react_body);
+    assert_eq!(
+        (found[0].code.as_str(), found[0].line),
+        ("mtm::body-target", 4),
+        "{found:?}"
+    );
+    let sfc_body = "---\ntarget: react\n---\n<script setup>\nconst a = 1;\n</script>\n<template><p>{{ a }}</p></template>\n";
+    assert_eq!(errors("src/B.mtm", sfc_body)[0].code, "mtm::body-target");
+}

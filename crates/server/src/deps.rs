@@ -82,8 +82,12 @@ fn cache_key(root: &Path, specifiers: &BTreeSet<String>) -> String {
     format!("{hash:016x}")
 }
 
-/// Returns the cached bundle when it matches, else bundles `specifiers` anew.
-pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<DepsMetadata, String> {
+/// Returns the cached bundle when it matches, else bundles `specifiers` anew. The flag says
+/// whether a file pages may already have loaded changed (then they must reload).
+pub async fn prebundle(
+    root: &Path,
+    specifiers: &BTreeSet<String>,
+) -> Result<(DepsMetadata, bool), String> {
     let cache = cache_dir(root);
     let key = cache_key(root, specifiers);
     let metadata_path = cache.join("deps/_metadata.json");
@@ -92,13 +96,16 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
         .and_then(|text| serde_json::from_str::<DepsMetadata>(&text).ok())
         && cached.key == key
     {
-        return Ok(cached);
+        return Ok((cached, false));
     }
     if specifiers.is_empty() {
-        return Ok(DepsMetadata {
-            key,
-            entries: BTreeMap::new(),
-        });
+        return Ok((
+            DepsMetadata {
+                key,
+                entries: BTreeMap::new(),
+            },
+            false,
+        ));
     }
     let list: Vec<&str> = specifiers.iter().map(String::as_str).collect();
     println!("  pre-bundling dependencies: {}", list.join(", "));
@@ -144,10 +151,9 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
     };
     let mut bundler = Bundler::new(options)
         .map_err(|errors| format!("could not set up the dependency bundler: {errors}"))?;
-    let output = bundler
-        .write()
-        .await
-        .map_err(|errors| format!("pre-bundling failed:\n{errors}"))?;
+    let written = bundler.write().await;
+    let _ = bundler.close().await;
+    let output = written.map_err(|errors| format!("pre-bundling failed:\n{errors}"))?;
     let mut entries = BTreeMap::new();
     for asset in &output.assets {
         if let rolldown_common::Output::Chunk(chunk) = asset
@@ -175,6 +181,7 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
     )
     .map_err(|e| e.to_string())?;
     let target = cache.join("deps");
+    let changed = previous_entries_changed(&target, &staging);
     let _ = std::fs::remove_dir_all(&target);
     std::fs::rename(&staging, &target)
         .map_err(|e| format!("could not move the bundle into place: {e}"))?;
@@ -183,7 +190,20 @@ pub async fn prebundle(root: &Path, specifiers: &BTreeSet<String>) -> Result<Dep
         specifiers.len(),
         started.elapsed().as_millis()
     );
-    Ok(metadata)
+    Ok((metadata, changed))
+}
+
+/// Whether any file of the old bundle that a page may have loaded is gone or different in the
+/// new one. Chunk names carry a content hash, so equal entry files mean equal dependencies.
+fn previous_entries_changed(old: &Path, new: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(old) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        name.to_string_lossy().ends_with(".js")
+            && std::fs::read(entry.path()).ok() != std::fs::read(new.join(&name)).ok()
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub struct ModuleNode {
     pub transformed: Option<Arc<Transformed>>,
     /// The file changed since `transformed` was made.
     pub stale: bool,
+    /// It had importers and has lost them all: no page uses it any more.
+    pub orphaned: bool,
 }
 
 impl ModuleNode {
@@ -28,6 +30,8 @@ impl ModuleNode {
 #[derive(Debug, Default)]
 pub struct Graph {
     pub modules: HashMap<String, ModuleNode>,
+    /// Modules that lost their last importer since the last drain (`prune` for the pages).
+    pub pruned: Vec<String>,
     by_file: HashMap<PathBuf, HashSet<String>>,
 }
 
@@ -75,11 +79,16 @@ impl Graph {
         for gone in previous.difference(&imports) {
             if let Some(node) = self.modules.get_mut(gone) {
                 node.importers.remove(key);
+                if node.importers.is_empty() {
+                    node.orphaned = true;
+                    self.pruned.push(gone.clone());
+                }
             }
         }
         for imported in &imports {
             if let Some(node) = self.modules.get_mut(imported) {
                 node.importers.insert(key.to_string());
+                node.orphaned = false;
             }
         }
     }
@@ -150,7 +159,8 @@ impl Graph {
         }
         let importers: Vec<String> = node.importers.iter().cloned().collect();
         if importers.is_empty() {
-            return false;
+            // An entry the page loaded needs a reload; a module no page imports any more, nothing.
+            return node.orphaned;
         }
         for importer in importers {
             if self.accepts_dep(&importer, key) {

@@ -9,6 +9,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+/// What one changed file contributes to the batch's message.
+#[derive(Default)]
+struct FileOutcome {
+    updates: Vec<serde_json::Value>,
+    full_reload: Option<String>,
+    updated: Vec<String>,
+}
+
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -16,100 +24,44 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 impl DevServer {
-    /// Handles one debounced batch of changed paths.
+    /// Handles one debounced batch of changed paths. Files are recompiled in parallel (at most
+    /// `maxConcurrentReloads` at once); a file that fails does not hold back the others.
     pub async fn handle_changes(self: &Arc<Self>, files: Vec<PathBuf>, detected_at: u64) {
         let started = Instant::now();
         let timestamp = now_ms();
-        let mut updates = Vec::new();
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            self.config().max_concurrent_reloads.max(1),
+        ));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (order, file) in files.into_iter().enumerate() {
+            let server = self.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                (order, server.update_file(file, timestamp).await)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(Ok(outcome)) = tasks.join_next().await {
+            outcomes.push(outcome);
+        }
+        outcomes.sort_by_key(|(order, _)| *order);
+        let mut updates: Vec<serde_json::Value> = Vec::new();
         let mut updated_files = Vec::new();
         let mut full_reload = None;
-        for file in files {
-            let relative = file
-                .strip_prefix(&self.root)
-                .map(|r| r.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
-            if relative.is_empty() {
-                continue;
-            }
-            if relative == metamon_config::FILE_NAME {
-                self.reload_config();
-                continue;
-            }
-            if relative == "index.html" || relative.ends_with(".html") {
-                full_reload = Some(format!("/{relative}"));
-                continue;
-            }
-            let keys = self
-                .graph
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .keys_for_file(&file);
-            if keys.is_empty() {
-                // Not loaded by any page: a new file, or one nothing imports yet.
-                self.clear_errors(&relative);
-                continue;
-            }
-            if !file.exists() {
-                let error = Diagnostic::new(
-                    "serve::deleted",
-                    &relative,
-                    1,
-                    1,
-                    "this file was deleted (or is being saved); the page keeps running its last good version",
-                );
-                self.record_errors(vec![error]);
-                continue;
-            }
-            let previous: Vec<_> = {
-                let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
-                keys.iter()
-                    .map(|key| {
-                        let node = graph.modules.get_mut(key).expect("key from graph");
-                        node.stale = true;
-                        node.transformed.clone()
-                    })
-                    .collect()
-            };
-            let mut failed = false;
-            for (key, previous) in keys.iter().zip(previous) {
-                match self.transform(key).await {
-                    Ok(transformed) => {
-                        let unchanged = previous
-                            .as_ref()
-                            .is_some_and(|p| p.code == transformed.code);
-                        if unchanged {
-                            continue;
-                        }
-                        let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
-                        match graph.propagate(key, timestamp) {
-                            Some(boundaries) => {
-                                for boundary in boundaries {
-                                    let kind =
-                                        if key.ends_with("?css") || key.ends_with(".css?import") {
-                                            "css-update"
-                                        } else {
-                                            "js-update"
-                                        };
-                                    let update = json!({ "type": kind, "path": boundary.boundary, "acceptedPath": boundary.accepted, "timestamp": timestamp });
-                                    if !updates.contains(&update) {
-                                        updates.push(update);
-                                    }
-                                }
-                            }
-                            None => full_reload = Some(key.clone()),
-                        }
-                    }
-                    Err(diagnostics) => {
-                        failed = true;
-                        self.record_errors(diagnostics);
-                        break;
-                    }
+        for (_, outcome) in outcomes {
+            for update in outcome.updates {
+                if !updates.contains(&update) {
+                    updates.push(update);
                 }
             }
-            if !failed {
-                self.clear_errors(&relative);
-                updated_files.push(relative);
-            }
+            full_reload = full_reload.or(outcome.full_reload);
+            updated_files.extend(outcome.updated);
+        }
+        let pruned =
+            std::mem::take(&mut self.graph.lock().unwrap_or_else(|e| e.into_inner()).pruned);
+        if !pruned.is_empty() {
+            self.send(&json!({ "type": "prune", "paths": pruned }));
         }
         let elapsed = started.elapsed().as_millis();
         if let Some(path) = full_reload {
@@ -125,6 +77,124 @@ impl DevServer {
                 json!({ "changedAt": detected_at, "compileMs": elapsed, "sentAt": now_ms() });
             self.send(&json!({ "type": "update", "updates": updates, "files": updated_files, "timing": timing }));
         }
+    }
+
+    /// Recompiles the modules of one changed file and finds the modules that accept them.
+    async fn update_file(self: &Arc<Self>, file: PathBuf, timestamp: u64) -> FileOutcome {
+        let mut outcome = FileOutcome::default();
+        let relative = file
+            .strip_prefix(&self.root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        if relative.is_empty() {
+            return outcome;
+        }
+        if relative == metamon_config::FILE_NAME {
+            self.reload_config();
+            return outcome;
+        }
+        if relative.ends_with(".html") {
+            outcome.full_reload = Some(format!("/{relative}"));
+            return outcome;
+        }
+        let keys = self
+            .graph
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys_for_file(&file);
+        if keys.is_empty() {
+            if relative.ends_with(".css") && file.exists() {
+                // A stylesheet the page links (`<link rel=stylesheet>`): swap the link.
+                let path = format!("/{relative}");
+                outcome.updates.push(json!({ "type": "css-update", "path": path, "acceptedPath": path, "timestamp": timestamp }));
+                outcome.updated.push(relative.clone());
+            }
+            // Otherwise not loaded by any page: a new file, or one nothing imports yet.
+            self.clear_errors(&relative);
+            return outcome;
+        }
+        if !file.exists() {
+            let error = Diagnostic::new(
+                "serve::deleted",
+                &relative,
+                1,
+                1,
+                "this file was deleted (or is being saved); the page keeps running its last good version",
+            );
+            self.record_errors(vec![error]);
+            return outcome;
+        }
+        let previous: Vec<_> = {
+            let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter()
+                .map(|key| {
+                    let node = graph.modules.get_mut(key).expect("key from graph");
+                    node.stale = true;
+                    node.transformed.clone()
+                })
+                .collect()
+        };
+        for (key, previous) in keys.iter().zip(previous) {
+            let transformed = match self.transform(key).await {
+                Ok(transformed) => transformed,
+                Err(diagnostics) => {
+                    self.record_errors(diagnostics);
+                    return outcome;
+                }
+            };
+            if previous
+                .as_ref()
+                .is_some_and(|p| p.code == transformed.code)
+            {
+                continue;
+            }
+            // A `.mtm` file that changed framework: its importers must now reach it through a
+            // bridge (or no longer), so they are re-transformed and take the update instead.
+            let mut changed = vec![key.clone()];
+            if previous
+                .as_ref()
+                .is_some_and(|p| p.framework != transformed.framework)
+            {
+                changed.clear();
+                let importers: Vec<String> = {
+                    let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+                    let node = graph.modules.get_mut(key).expect("key from graph");
+                    node.timestamp = timestamp;
+                    node.importers.iter().cloned().collect()
+                };
+                for importer in importers {
+                    if let Some(node) = self
+                        .graph
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .modules
+                        .get_mut(&importer)
+                    {
+                        node.stale = true;
+                    }
+                    if self.transform(&importer).await.is_ok() {
+                        changed.push(importer);
+                    }
+                }
+                if changed.is_empty() {
+                    outcome.full_reload = Some(key.clone());
+                }
+            }
+            let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+            for key in &changed {
+                match graph.propagate(key, timestamp) {
+                    Some(boundaries) => {
+                        for boundary in boundaries {
+                            outcome.updates.push(json!({ "type": "js-update", "path": boundary.boundary, "acceptedPath": boundary.accepted, "timestamp": timestamp }));
+                        }
+                    }
+                    None => outcome.full_reload = Some(key.clone()),
+                }
+            }
+        }
+        self.clear_errors(&relative);
+        outcome.updated.push(relative);
+        outcome
     }
 
     /// A page could not apply an update in place (`import.meta.hot.invalidate()`): hand it to

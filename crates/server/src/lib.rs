@@ -168,6 +168,10 @@ impl DevServer {
             }
         });
         self.warming.store(true, Ordering::SeqCst);
+        // Every installed framework's runtime entries are bundled up front, so a component that
+        // switches framework (or a first bridge) never forces a re-bundle and a page reload.
+        let installed = self.installed_framework_entries();
+        self.dep_specifiers.lock().await.extend(installed);
         let mut tasks = tokio::task::JoinSet::new();
         for key in keys {
             let server = self.clone();
@@ -203,6 +207,36 @@ impl DevServer {
         }
     }
 
+    fn installed_framework_entries(&self) -> BTreeSet<String> {
+        const ENTRIES: [&str; 20] = [
+            "react",
+            "react-dom",
+            "react-dom/client",
+            "react/jsx-dev-runtime",
+            "react/jsx-runtime",
+            "vue",
+            "svelte",
+            "svelte/internal/client",
+            "svelte/internal/disclose-version",
+            "svelte/reactivity",
+            "svelte/store",
+            "svelte/legacy",
+            "solid-js",
+            "solid-js/web",
+            "solid-js/store",
+            "solid-refresh",
+            "svelte/events",
+            "svelte/internal/flags/legacy",
+            "svelte/internal/flags/async",
+            "svelte/internal/flags/tracing",
+        ];
+        ENTRIES
+            .iter()
+            .filter(|entry| self.resolver.resolve(&self.root, entry).is_ok())
+            .map(|entry| entry.to_string())
+            .collect()
+    }
+
     /// Adds dependencies to the pre-bundle. Called with new ones while serving, it re-bundles
     /// and reloads open pages, which must not mix two bundles of one framework.
     async fn add_dependencies(self: &Arc<Self>, new: BTreeSet<String>) -> Result<(), String> {
@@ -216,9 +250,9 @@ impl DevServer {
         if specifiers.len() == before && !first {
             return Ok(());
         }
-        let metadata = deps::prebundle(&self.root, &specifiers).await?;
+        let (metadata, changed) = deps::prebundle(&self.root, &specifiers).await?;
         *self.deps.write().unwrap_or_else(|e| e.into_inner()) = metadata;
-        if !first {
+        if !first && changed {
             self.send(&serde_json::json!({ "type": "full-reload", "path": "*" }));
         }
         Ok(())

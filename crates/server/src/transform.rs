@@ -44,6 +44,8 @@ pub struct Transformed {
     pub css: Option<String>,
     /// `//# sourceMappingURL=…` (inline), or empty.
     pub map_comment: String,
+    /// The framework of a component module (changes when a `.mtm` file's `target` does).
+    pub framework: Option<metamon_compile::Target>,
 }
 
 /// A module key is the URL path plus the query that changes what is served (`?css`, `?import`).
@@ -279,6 +281,7 @@ impl DevServer {
             accepted_deps,
             css: compiled.css,
             map_comment,
+            framework: host_framework,
         });
         let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
         for module in &project_imports {
