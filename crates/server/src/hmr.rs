@@ -32,6 +32,11 @@ impl DevServer {
         let limit = Arc::new(tokio::sync::Semaphore::new(
             self.config().max_concurrent_reloads.max(1),
         ));
+        let routes_touched: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.strip_prefix(&self.root).ok())
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .collect();
         let mut tasks = tokio::task::JoinSet::new();
         for (order, file) in files.into_iter().enumerate() {
             let server = self.clone();
@@ -57,6 +62,12 @@ impl DevServer {
             }
             full_reload = full_reload.or(outcome.full_reload);
             updated_files.extend(outcome.updated);
+        }
+        // Pages added, removed or with new `route`/`layout`: the routes table hot-updates.
+        if routes_touched.iter().any(|f| DevServer::affects_routes(f))
+            && let Some(update) = self.refresh_routes(timestamp).await
+        {
+            updates.push(update);
         }
         let pruned =
             std::mem::take(&mut self.graph.lock().unwrap_or_else(|e| e.into_inner()).pruned);
@@ -195,6 +206,30 @@ impl DevServer {
         self.clear_errors(&relative);
         outcome.updated.push(relative);
         outcome
+    }
+
+    /// Regenerates the routes table if a page has loaded it; its update when it changed.
+    async fn refresh_routes(self: &Arc<Self>, timestamp: u64) -> Option<serde_json::Value> {
+        let key = crate::routes::ROUTES_KEY;
+        let previous = {
+            let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+            let node = graph.modules.get_mut(key)?;
+            node.stale = true;
+            node.transformed.clone()
+        };
+        let transformed = self.transform(key).await.ok()?;
+        if previous.is_some_and(|p| p.code == transformed.code) {
+            return None;
+        }
+        self.graph
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .modules
+            .get_mut(key)?
+            .timestamp = timestamp;
+        Some(
+            json!({ "type": "js-update", "path": key, "acceptedPath": key, "timestamp": timestamp }),
+        )
     }
 
     /// A page could not apply an update in place (`import.meta.hot.invalidate()`): hand it to

@@ -57,6 +57,20 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
     }
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
+    if path == crate::routes::ROUTES_KEY {
+        return match server.transform(&path).await {
+            Ok(transformed) => module_response(&server, &path, &transformed),
+            Err(diagnostics) => text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                diagnostics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        };
+    }
     if let Some(name) = path.strip_prefix("/@metamon/") {
         return runtime_file(&server, name);
     }
@@ -80,7 +94,11 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
         Ok(file) => file,
         Err(refusal) => return refused(refusal),
     };
-    let key = key_from_request(&path, query.as_deref());
+    // The graph knows modules by decoded path (`[id].mtm`, not `%5Bid%5D.mtm`).
+    let decoded = percent_encoding::percent_decode_str(&path)
+        .decode_utf8_lossy()
+        .to_string();
+    let key = key_from_request(&decoded, query.as_deref());
     let kind = metamon_compile::module_kind(&path, &server.options());
     let is_module = key.contains('?')
         || matches!(

@@ -10,6 +10,7 @@ mod graph;
 mod hmr;
 mod http;
 mod imports;
+mod routes;
 mod security;
 mod transform;
 mod watch;

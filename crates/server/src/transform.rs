@@ -99,6 +99,15 @@ impl DevServer {
                 return Ok(transformed.clone());
             }
         }
+        if key == crate::routes::ROUTES_KEY {
+            let pages = self.root.join("pages");
+            self.graph
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .ensure(key, &pages);
+            let compiled = self.routes_module();
+            return self.finish(key, &pages, compiled).await;
+        }
         let (url_path, query) = split_key(key);
         let relative = url_path.trim_start_matches('/').to_string();
         let file = crate::security::file_for_url(&self.root, url_path).map_err(|_| {
