@@ -16,7 +16,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const rounds = Number(option('--rounds', quick ? 2 : 20));
-const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k').split(',');
+const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
 const metamonBin = process.env.METAMON_BIN || path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
 
@@ -24,6 +24,10 @@ const APPS = {
   react: { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
   'react-mtm': { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, mtm: true, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.mtm`, root: 'src/App.jsx', viteApp: 'react' },
   'react-10k': { gen: 'gen-react-app.mjs', n: quick ? 40 : 10000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
+  vue: { gen: 'gen-vue-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.vue`, root: 'src/App.vue', plugin: ['@vitejs/plugin-vue', 'vue'] },
+  svelte: { gen: 'gen-svelte-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.svelte`, root: 'src/App.svelte', plugin: ['@sveltejs/vite-plugin-svelte', '{ svelte }', 'svelte'] },
+  // Solid components are plain .jsx: the config tells Metamon they are Solid, not React.
+  solid: { gen: 'gen-solid-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx', plugin: ['vite-plugin-solid', 'solid'], metamonConfig: { solidInclude: ['src/**/*.jsx'] } },
 };
 
 /** Turns the generated React app's components into `.mtm` files (same ids, labels, counters). */
@@ -43,7 +47,13 @@ function generate(name, server) {
   fs.rmSync(dir, { recursive: true, force: true });
   execFileSync('node', [path.join(shared, app.gen), dir, String(app.n)]);
   if (app.mtm && server === 'metamon') toMtm(dir, app.n);
-  if (server === 'vite') fs.writeFileSync(path.join(dir, 'vite.config.js'), `import react from '@vitejs/plugin-react';\nexport default { plugins: [react()], logLevel: 'warn', server: { port: 0 } };\n`);
+  if (server === 'vite') {
+    const [pkg, binding = 'plugin', call = binding] = app.plugin || ['@vitejs/plugin-react', 'react'];
+    const name = binding.startsWith('{') ? binding : 'plugin';
+    const invoke = binding.startsWith('{') ? call : 'plugin';
+    fs.writeFileSync(path.join(dir, 'vite.config.js'), `import ${name} from '${pkg}';\nexport default { plugins: [${invoke}()], logLevel: 'warn' };\n`);
+  }
+  if (server === 'metamon' && app.metamonConfig) fs.writeFileSync(path.join(dir, 'metamon.config.json'), JSON.stringify(app.metamonConfig));
   return dir;
 }
 
@@ -58,7 +68,10 @@ function treeRss(pid) {
     try {
       const status = fs.readFileSync(`/proc/${p}/status`, 'utf8');
       total += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] || 0);
-      for (const child of fs.readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(child);
+      // Children of every thread (the Node worker is started from a worker thread).
+      for (const task of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const child of fs.readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(child);
+      }
     } catch { /* gone */ }
   };
   visit(pid);

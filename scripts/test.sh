@@ -7,3 +7,6 @@ cargo test --workspace
 node --test worker/ runtime/ testing/
 cargo build -p metamon
 node --test --test-concurrency=1 tests/e2e/
+# The benchmark in quick mode (few components, two rounds), so it cannot rot.
+[ -d bench/node_modules ] || npm ci --prefix bench
+METAMON_BIN=target/debug/metamon node bench/run.mjs --quick

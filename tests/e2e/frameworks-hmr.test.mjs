@@ -28,9 +28,9 @@ const cases = [
   { id: 'vue-mtm', file: 'src/Board.vue.mtm', from: 'Vue mtm v1', to: 'Vue mtm v2', keepsCounter: true },
   { id: 'vue-native', file: 'src/NativeVue.vue', from: 'Vue native v1', to: 'Vue native v2', keepsCounter: true },
   { id: 'svelte-mtm', file: 'src/Users.mtm', from: 'Svelte mtm v1', to: 'Svelte mtm v2', keepsCounter: true },
-  { id: 'svelte-native', file: 'src/NativeSvelte.svelte', from: 'Svelte native v1', to: 'Svelte native v2' },
+  { id: 'svelte-native', file: 'src/NativeSvelte.svelte', from: 'Svelte native v1', to: 'Svelte native v2', keepsCounter: true },
   { id: 'solid-mtm', file: 'src/Toggle.mtm', from: 'Solid mtm v1', to: 'Solid mtm v2', keepsCounter: true },
-  { id: 'solid-native', file: 'src/solid/NativeSolid.jsx', from: 'Solid native v1', to: 'Solid native v2' },
+  { id: 'solid-native', file: 'src/solid/NativeSolid.jsx', from: 'Solid native v1', to: 'Solid native v2', keepsCounter: true },
 ];
 
 for (const c of cases) {

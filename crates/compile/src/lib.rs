@@ -127,13 +127,16 @@ pub fn compile(
             compile_script(file, source, &script)
         }
         ModuleKind::SolidScript => {
-            worker.compile_framework(WorkerKind::Solid, file, path, source, source, options)
+            let carried = mtm::carry_local_state(source, Target::Solid);
+            worker.compile_framework(WorkerKind::Solid, file, path, &carried, source, options)
         }
         ModuleKind::Vue => {
-            worker.compile_framework(WorkerKind::Vue, file, path, source, source, options)
+            let carried = mtm::carry_local_state(source, Target::Vue);
+            worker.compile_framework(WorkerKind::Vue, file, path, &carried, source, options)
         }
         ModuleKind::Svelte => {
-            worker.compile_framework(WorkerKind::Svelte, file, path, source, source, options)
+            let carried = mtm::carry_local_state(source, Target::Svelte);
+            worker.compile_framework(WorkerKind::Svelte, file, path, &carried, source, options)
         }
         ModuleKind::Css => compile_css(file, source, file.ends_with(".module.css")),
         ModuleKind::Json => {

@@ -168,6 +168,44 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
     }
 }
 
+/// Native Svelte, Vue and Solid components carry their local state across hot updates the
+/// same way `.mtm` ones do (their frameworks' own HMR would reset it). Only insertions on
+/// existing lines, so positions in errors and maps stay the file's own.
+pub(crate) fn carry_local_state(source: &str, target: Target) -> String {
+    const IMPORT: &str =
+        "import { localInstance as __metamon_localInstance } from \"metamon/local\";";
+    match target {
+        Target::Svelte | Target::Vue => {
+            let setup = if target == Target::Vue { "setup" } else { "" };
+            let Some((_, start, end)) = find_instance_script(source, setup) else {
+                return source.to_string();
+            };
+            let (instrumented, carried) = local_state::instrument(source, (start, end), target);
+            if !carried {
+                return source.to_string();
+            }
+            format!(
+                "{}{IMPORT}const __metamon_local = __metamon_localInstance(import.meta, \"default\");{}",
+                &instrumented[..start],
+                &instrumented[start..]
+            )
+        }
+        Target::Solid | Target::React => {
+            let (instrumented, carried) =
+                local_state::instrument(source, (0, source.len()), target);
+            if !carried {
+                return source.to_string();
+            }
+            let import = if target == Target::React {
+                "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
+            } else {
+                IMPORT
+            };
+            format!("{import}{instrumented}")
+        }
+    }
+}
+
 /// The instance `<script>` block: (tag start, content start, content end). For Vue it is the one
 /// with `setup`; for Svelte the one without `module`/`context="module"`.
 fn find_instance_script(source: &str, setup_attribute: &str) -> Option<(usize, usize, usize)> {

@@ -53,7 +53,7 @@ impl Default for Config {
             ignore_patterns: Vec::new(),
             preserve_state: true,
             batch_updates: true,
-            debounce_ms: 8,
+            debounce_ms: 3,
             sync_frameworks: true,
             sync_timeout: 1000,
             show_error_overlay: true,
