@@ -137,6 +137,15 @@ test('an emit removed from the frontmatter but still called is an error at the l
   await page.waitForFunction(() => !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 });
 });
 
+test('adding an import of a new component of another framework resolves on the fly, without a reload', async () => {
+  fs.writeFileSync(path.join(dir, 'src/Extra.vue'), '<script setup>\nconst props = defineProps({ note: String });\n</script>\n<template><p id="extra">Extra vue: {{ props.note }}</p></template>\n');
+  const parent = await page.textContent('#parent > .local');
+  save(path.join(dir, 'src/App.jsx'), (s) => s.replace("import './app.css';", "import './app.css';\nimport Extra from './Extra.vue';").replace('<Styled />', '<Styled />\n      <Extra note="from react" />'));
+  await page.waitForFunction(() => document.querySelector('#extra')?.textContent === 'Extra vue: from react', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  assert.equal(await page.textContent('#parent > .local'), parent, 'the parent kept its state');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+});
+
 test('importing an npm package that is not pre-bundled yet bundles it without a restart; state is restored after the reload', async () => {
   await page.click('#widget .shared');
   const shared = await page.textContent('#widget .shared');

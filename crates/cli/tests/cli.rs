@@ -176,7 +176,11 @@ fn help_and_version() {
 fn dev_refuses_a_config_with_an_unknown_key_naming_key_and_line() {
     let scratch = Scratch::new("bad-config");
     std::fs::write(scratch.0.join("index.html"), "<div id=app></div>").unwrap();
-    std::fs::write(scratch.0.join("metamon.config.json"), "{\n  \"debounceMs\": 5,\n  \"reloadTimout\": 100\n}\n").unwrap();
+    std::fs::write(
+        scratch.0.join("metamon.config.json"),
+        "{\n  \"debounceMs\": 5,\n  \"reloadTimout\": 100\n}\n",
+    )
+    .unwrap();
     let folder = scratch.0.to_string_lossy().to_string();
     let (code, output) = metamon(&["dev", &folder, "--port", "0"]);
     assert_eq!(code, 1, "{output}");

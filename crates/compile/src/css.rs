@@ -3,14 +3,17 @@
 
 use crate::{Compiled, Diagnostic};
 use lightningcss::css_modules::Config;
-use lightningcss::stylesheet::{ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+use lightningcss::targets::{Browsers, Targets};
 use serde_json::{Map, Value};
 
-/// Parses and prints a stylesheet (validating it), and wraps it in a style-injecting module.
+/// Parses and prints a stylesheet (validating it), lowered for `targets` (browserslist queries:
+/// nesting, vendor prefixes…; none: left as written), and wraps it in a style-injecting module.
 pub fn compile_css(
     file: &str,
     source: &str,
     css_module: bool,
+    targets: &[String],
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let options = ParserOptions {
         filename: file.to_string(),
@@ -30,15 +33,55 @@ pub fn compile_css(
             format!("invalid CSS: {}", error.kind),
         )]
     })?;
-    let printed = sheet.to_css(PrinterOptions::default()).map_err(|error| {
-        vec![Diagnostic::new(
-            "css::print",
-            file,
-            1,
-            1,
-            error.kind.to_string(),
-        )]
-    })?;
+    let browsers = if targets.is_empty() {
+        None
+    } else {
+        Browsers::from_browserslist(targets).map_err(|error| {
+            vec![Diagnostic::new(
+                "css::targets",
+                file,
+                1,
+                1,
+                format!("invalid `cssTargets` query: {error}"),
+            )]
+        })?
+    };
+    let targets = Targets {
+        browsers,
+        ..Targets::default()
+    };
+    let mut sheet = sheet;
+    if browsers.is_some() {
+        // Adds vendor prefixes and lowers what the targets lack (leaves the rest as written).
+        sheet
+            .minify(MinifyOptions {
+                targets,
+                ..MinifyOptions::default()
+            })
+            .map_err(|error| {
+                vec![Diagnostic::new(
+                    "css::transform",
+                    file,
+                    1,
+                    1,
+                    error.kind.to_string(),
+                )]
+            })?;
+    }
+    let printed = sheet
+        .to_css(PrinterOptions {
+            targets,
+            ..PrinterOptions::default()
+        })
+        .map_err(|error| {
+            vec![Diagnostic::new(
+                "css::print",
+                file,
+                1,
+                1,
+                error.kind.to_string(),
+            )]
+        })?;
     let classes = printed.exports.map(|exports| {
         let mut sorted: Vec<_> = exports.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));

@@ -38,6 +38,8 @@ pub struct Options {
     pub hmr: bool,
     /// Which `.jsx`/`.tsx` files are Solid rather than React.
     pub solid_include: GlobSet,
+    /// Browserslist queries CSS is lowered for (empty: as written).
+    pub css_targets: Vec<String>,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -49,6 +51,7 @@ impl Options {
             root: root.into(),
             hmr,
             solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid"),
+            css_targets: Vec::new(),
         }
     }
 }
@@ -138,7 +141,12 @@ pub fn compile(
             let carried = mtm::carry_local_state(source, Target::Svelte);
             worker.compile_framework(WorkerKind::Svelte, file, path, &carried, source, options)
         }
-        ModuleKind::Css => compile_css(file, source, file.ends_with(".module.css")),
+        ModuleKind::Css => compile_css(
+            file,
+            source,
+            file.ends_with(".module.css"),
+            &options.css_targets,
+        ),
         ModuleKind::Json => {
             let value: Value = serde_json::from_str(source).map_err(|error| {
                 vec![Diagnostic::new(

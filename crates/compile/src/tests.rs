@@ -123,15 +123,17 @@ fn css_and_css_modules() {
         "src/a.css",
         ":root { --accent: red }\n.box { color: var(--accent) }\n",
         false,
+        &[],
     )
     .unwrap();
     insta::assert_snapshot!(plain.code);
-    let module = compile_css("src/a.module.css", ".title { color: red }\n", true).unwrap();
+    let module = compile_css("src/a.module.css", ".title { color: red }\n", true, &[]).unwrap();
     assert!(module.code.contains("\"title\":"), "{}", module.code);
     let broken = compile_css(
         "src/b.css",
         ".a {\n  color: red;\n}\n.b..c { color: red }\n",
         false,
+        &[],
     )
     .unwrap_err();
     assert_eq!(
@@ -227,4 +229,22 @@ fn a_body_of_another_framework_is_an_error_naming_the_target() {
     );
     let sfc_body = "---\ntarget: react\n---\n<script setup>\nconst a = 1;\n</script>\n<template><p>{{ a }}</p></template>\n";
     assert_eq!(errors("src/B.mtm", sfc_body)[0].code, "mtm::body-target");
+}
+
+#[test]
+fn css_targets_lower_nesting_and_add_prefixes() {
+    let source = ".card {\n  user-select: none;\n  & .title { color: red }\n}\n";
+    let as_written = compile_css("src/c.css", source, false, &[]).unwrap().code;
+    assert!(as_written.contains("& .title"), "{as_written}");
+    let lowered = compile_css("src/c.css", source, false, &["safari 12".to_string()])
+        .unwrap()
+        .code;
+    assert!(
+        lowered.contains(".card .title"),
+        "nesting lowered: {lowered}"
+    );
+    assert!(
+        lowered.contains("-webkit-user-select"),
+        "prefix added: {lowered}"
+    );
 }

@@ -44,6 +44,8 @@ pub struct Config {
     pub host: Option<String>,
     /// Which `.jsx`/`.tsx` files are Solid components rather than React.
     pub solid_include: Vec<String>,
+    /// Browserslist queries that CSS is lowered for (nesting, vendor prefixes); empty: as written.
+    pub css_targets: Vec<String>,
 }
 
 impl Default for Config {

@@ -267,6 +267,7 @@ impl DevServer {
 fn compile_options(root: &std::path::Path, config: &Config) -> Options {
     let mut options = Options::new(root, true);
     options.solid_include = Config::glob_set(&config.solid_include);
+    options.css_targets = config.css_targets.clone();
     options
 }
 

@@ -171,7 +171,12 @@ impl DevServer {
         match kind {
             Some(ModuleKind::Css) if as_import => {
                 let source = String::from_utf8_lossy(&bytes);
-                compile_css(relative, &source, relative.ends_with(".module.css"))
+                compile_css(
+                    relative,
+                    &source,
+                    relative.ends_with(".module.css"),
+                    &self.options().css_targets,
+                )
             }
             Some(ModuleKind::Json) => {
                 compile(relative, file, &bytes, &self.options(), &self.worker)
