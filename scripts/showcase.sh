@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
-cargo build --release -p metamon
-exec target/release/metamon dev examples/showcase "$@"
+cargo build -p metamon
+exec target/debug/metamon dev examples/showcase "$@"
