@@ -72,6 +72,7 @@ impl Default for Config {
                 "**/solid/**/*.{jsx,tsx}".into(),
                 "**/*.solid.{jsx,tsx}".into(),
             ],
+            css_targets: Vec::new(),
         }
     }
 }
