@@ -1,5 +1,11 @@
 import './state.js';
 import './introspection.js';
+import {
+  resolveOptions, createLimiter, raceTimeout, TIMED_OUT, errorMessage, displayFile,
+  errorMentions, locateInStack, LastGood, ERROR_KINDS,
+} from './recovery.js';
+import { inlineSourceMap, originalPosition, codeFrame } from './sourcemap.js';
+import { createFeedback } from './feedback.js';
 // Metamon HMR client, served at `/@metamon/client`.
 //
 // A plain-JS port of Vite's client (packages/vite/src/client/client.ts) and of
@@ -294,7 +300,39 @@ export class HMRClient {
     this.debug = options.debugState || createDebugState();
     this.importUpdatedModule =
       options.importUpdatedModule ||
-      ((update) => import(/* @vite-ignore */ withTimestamp(update.acceptedPath, update.timestamp)));
+      ((update) =>
+        import(
+          /* @vite-ignore */ update.timestamp == null
+            ? stripTimestamp(update.acceptedPath)
+            : withTimestamp(update.acceptedPath, update.timestamp)
+        ));
+    // Recovery (see applyBatch / finishJob / rollback):
+    const opts = options.options;
+    this.getOptions = typeof opts === 'function' ? () => resolveOptions(opts()) : () => resolveOptions(opts);
+    this.lastGood = new LastGood(); // acceptedPath → last version that applied
+    this.latestApplied = new Map(); // acceptedPath → timestamp of the latest version tried
+    this.clientErrors = new Map(); // acceptedPath → overlay record of its current failure
+    this.onErrorsChanged = options.onErrorsChanged || (() => {});
+    this.snapshotRunningVersion = !!options.snapshotRunningVersion;
+    this.feedback = options.feedback || { start() {}, progress() {}, finish() {}, warn() {} };
+    this.reload = options.reload || (() => {});
+    this.timers = options.timers || g;
+    this.now = options.now || nowMs;
+    // (onError) => stop: reports errors raised outside the callbacks (React render errors).
+    this.watchErrors = options.watchErrors || (() => () => {});
+    // Waits for work the runtimes scheduled from the callbacks (e.g. the debounced React
+    // Refresh), so that "applied" means rendered.
+    this.settle =
+      options.settle ||
+      (async () => {
+        const pending = g.__METAMON_HMR_PENDING__;
+        if (pending && pending.size) await Promise.allSettled([...pending]);
+      });
+    // (error, acceptedPath) → { file, line, column, frame } | null
+    this.locate = options.locate || (async (error, path) => {
+      const loc = locateInStack(error, path);
+      return loc ? { file: displayFile(path), line: null, column: null, served: loc } : null;
+    });
   }
 
   send(payload) {
@@ -345,106 +383,298 @@ export class HMRClient {
   }
 
   /**
-   * Buffers hot updates triggered by the same change so that they are
-   * applied in the order they were sent (imports are fetched in parallel).
-   * Resolves when this batch has been applied.
+   * Buffers the hot updates of one message (same tick) into a batch; batches are applied
+   * one after the other. Each update of a batch is fetched and applied on its own (a failing
+   * one does not stop the others); see `applyBatch`. Resolves with `{ ok, results }` once
+   * every update of the batch applied, failed or timed out.
    */
   queueUpdate(update) {
-    this.updateQueue.push(this.fetchUpdate(update));
+    this.updateQueue.push(update);
     if (!this.currentBatch) {
       this.currentBatch = (async () => {
         await Promise.resolve();
-        const loading = this.updateQueue;
+        const updates = this.updateQueue;
         this.updateQueue = [];
         this.currentBatch = null;
-        const fns = await Promise.all(loading);
-        // Batches are applied one after the other, each in the order sent.
-        const run = this.applyChain.then(async () => {
-          for (const fn of fns) {
-            if (fn) await fn();
-          }
-        });
+        const run = this.applyChain.then(() => this.applyBatch(updates));
         this.applyChain = run.catch(() => {});
-        await run;
+        return run;
       })();
     }
     return this.currentBatch;
   }
 
-  /** Fetches the new module; returns a function that runs the accept callbacks. */
-  async fetchUpdate(update) {
-    const { path, acceptedPath, firstInvalidatedBy } = update;
+  /** What applying `update` needs, or undefined when there is nothing to apply (skipped). */
+  prepareJob(update) {
+    const { path, acceptedPath } = update;
     const mod = this.hotModulesMap.get(path);
-    if (!mod) {
-      // The module is not loaded on this page (code splitting): nothing to do.
+    const skip = () => {
       this.debug.skipped++;
       this.debug.lastUpdate = { ...update, ok: false, skipped: true };
       return undefined;
-    }
-
-    let fetchedModule;
-    let failed = false;
+    };
+    // The module is not loaded on this page (code splitting): nothing to do.
+    if (!mod) return skip();
     const isSelfUpdate = path === acceptedPath;
-
     // Determine the qualified callbacks before re-importing: the re-import
     // re-creates the hot context, which clears the module's callbacks.
-    const qualifiedCallbacks = mod.callbacks.filter(({ deps }) => deps.includes(acceptedPath));
+    const callbacks = mod.callbacks.filter(({ deps }) => deps.includes(acceptedPath));
+    // The boundary has no accept callback for this dep (anymore): nothing to apply.
+    if (!isSelfUpdate && callbacks.length === 0) return skip();
+    return { update, path, acceptedPath, isSelfUpdate, mod, callbacks, file: displayFile(acceptedPath) };
+  }
 
-    if (!isSelfUpdate && qualifiedCallbacks.length === 0) {
-      // The boundary has no accept callback for this dep (anymore): nothing to apply.
-      this.debug.skipped++;
-      this.debug.lastUpdate = { ...update, ok: false, skipped: true };
-      return undefined;
-    }
-
-    {
-      const disposer = this.disposeMap.get(acceptedPath);
-      if (disposer) {
-        try {
-          await disposer(this.dataMap.get(acceptedPath));
-        } catch (e) {
-          failed = true;
-          this.reportError('dispose', update, e);
-        }
-      }
-      try {
-        fetchedModule = await this.importUpdatedModule(update);
-      } catch (e) {
-        failed = true;
-        this.reportError('import', update, e);
-      }
-    }
-
-    return async () => {
-      try {
-        this.currentFirstInvalidatedBy = firstInvalidatedBy;
-        for (const { deps, fn } of qualifiedCallbacks) {
-          try {
-            await fn(deps.map((dep) => (dep === acceptedPath ? fetchedModule : undefined)));
-          } catch (e) {
-            failed = true;
-            this.reportError('accept', update, e);
-          }
-        }
-      } finally {
-        this.currentFirstInvalidatedBy = undefined;
-      }
-      // Wait for work other runtimes scheduled from the callbacks (e.g. the
-      // debounced React Refresh), so that "applied" means rendered.
-      const pending = g.__METAMON_HMR_PENDING__;
-      if (pending && pending.size) {
-        await Promise.allSettled([...pending]);
-      }
-      const loggedPath = isSelfUpdate ? path : `${acceptedPath} via ${path}`;
-      if (failed) {
-        this.debug.failed++;
-        this.debug.lastUpdate = { ...update, ok: false };
-      } else {
-        this.debug.updates++;
-        this.debug.lastUpdate = { ...update, ok: true };
-        this.logger.log(`[metamon] hot updated: ${loggedPath}`);
-      }
+  /** dispose → import (bounded by the limiter); records `job.module` or `job.error`. */
+  async fetchJob(job) {
+    const { update, acceptedPath, mod } = job;
+    // A top-level throw leaves the module's hot context re-created (callbacks cleared):
+    // keep what the running version registered, to put it back.
+    const saved = {
+      callbacks: mod.callbacks.slice(),
+      dispose: this.disposeCallbacks.get(acceptedPath),
+      disposeFn: this.disposeMap.get(acceptedPath),
     };
+    const good = this.lastGood.get(acceptedPath);
+    if (!good.snapshot && this.snapshotRunningVersion) {
+      // Vue updates component objects in place: copy the running version's first (the
+      // browser's module cache returns the evaluated instance; no request, no re-evaluation).
+      try {
+        this.lastGood.ensureSnapshot(acceptedPath, await this.importUpdatedModule({ ...update, timestamp: good.timestamp }));
+      } catch {
+        // not importable again: a rollback will re-import it (and may fail)
+      }
+    }
+    const disposer = this.disposeMap.get(acceptedPath);
+    if (disposer) {
+      try {
+        await disposer(this.dataMap.get(acceptedPath));
+      } catch (e) {
+        // The old version's clean-up failed: report it, apply the new one anyway.
+        this.reportError('dispose', update, e);
+      }
+    }
+    try {
+      job.module = await this.importUpdatedModule(update);
+    } catch (e) {
+      job.error = e;
+      job.phase = 'import';
+      if (mod.callbacks.length === 0) mod.callbacks = saved.callbacks;
+      if (saved.dispose && !this.disposeCallbacks.has(acceptedPath)) {
+        this.disposeCallbacks.set(acceptedPath, saved.dispose);
+        this.disposeMap.set(acceptedPath, saved.disposeFn);
+      }
+    }
+    return job;
+  }
+
+  /**
+   * Runs the accept callbacks of `jobs` (fetched), together, then waits for the framework
+   * runtimes (React Refresh's re-render) and for errors reported on the window meanwhile.
+   * Failed jobs are rolled back (graceful) or reload the page (strict).
+   */
+  async applyJobs(jobs) {
+    const ready = jobs.filter((job) => !job.error);
+    const captured = [];
+    const stop = this.watchErrors((error, filename) => captured.push({ error, filename }));
+    try {
+      for (const job of ready) {
+        try {
+          this.currentFirstInvalidatedBy = job.update.firstInvalidatedBy;
+          for (const { deps, fn } of job.callbacks) {
+            await fn(deps.map((dep) => (dep === job.acceptedPath ? job.module : undefined)));
+          }
+        } catch (e) {
+          job.error = e;
+          job.phase = 'accept';
+        } finally {
+          this.currentFirstInvalidatedBy = undefined;
+        }
+      }
+      await this.settle();
+    } finally {
+      stop();
+    }
+    attributeErrors(captured, ready);
+    await Promise.all(jobs.map((job) => this.finishJob(job)));
+  }
+
+  async finishJob(job) {
+    const { update, acceptedPath, path, isSelfUpdate } = job;
+    if (this.superseded(job)) return;
+    this.latestApplied.set(acceptedPath, update.timestamp);
+    if (!job.error) {
+      this.lastGood.set(acceptedPath, update.timestamp, job.module);
+      this.clearClientError(acceptedPath);
+      this.debug.updates++;
+      this.debug.lastUpdate = { ...update, ok: true };
+      this.logger.log(`[metamon] hot updated: ${isSelfUpdate ? path : `${acceptedPath} via ${path}`}`);
+      job.ok = true;
+      return;
+    }
+    this.debug.failed++;
+    this.debug.lastUpdate = { ...update, ok: false };
+    job.ok = false;
+    this.reportError(job.phase, update, job.error);
+    const record = await this.describeError('runtime', job, job.error);
+    if (this.getOptions().errorRecoveryMode === 'strict') {
+      this.setClientError(acceptedPath, record);
+      this.reload(path, { reason: 'hmr-error', phase: job.phase, file: job.file, message: record.message });
+      return;
+    }
+    if (job.phase === 'import') {
+      // Nothing was swapped: the last good version keeps running.
+      this.setClientError(acceptedPath, record);
+      this.dispatch('metamon:rollback', { path: acceptedPath, boundary: path, phase: job.phase, error: job.error, message: record.message, reapplied: false, restored: true });
+      this.feedback.warn(`${job.file} failed to load (${record.message}); kept the last working version.`);
+      return;
+    }
+    await this.rollback(job, record);
+  }
+
+  /** Re-applies the last good version of a module whose new version failed after the swap. */
+  async rollback(job, record) {
+    const { update, acceptedPath, path } = job;
+    const good = this.lastGood.get(acceptedPath);
+    let rollbackError = null;
+    try {
+      // The browser's module cache returns the already evaluated instance: no re-evaluation.
+      const namespace = await this.importUpdatedModule({ ...update, timestamp: good.timestamp });
+      const module = good.snapshot ? { ...namespace, ...good.snapshot } : namespace;
+      for (const hook of g.__METAMON_ROLLBACK_HOOKS__ || []) await hook(acceptedPath, namespace);
+      const mod = this.hotModulesMap.get(path);
+      const current = mod ? mod.callbacks.filter(({ deps }) => deps.includes(acceptedPath)) : [];
+      const callbacks = current.length ? current : job.callbacks;
+      const captured = [];
+      const stop = this.watchErrors((error, filename) => captured.push({ error, filename }));
+      try {
+        for (const { deps, fn } of callbacks) await fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
+        await this.settle();
+      } finally {
+        stop();
+      }
+      if (captured.length) throw captured[0].error;
+    } catch (e) {
+      rollbackError = e;
+      this.logger.error(`[metamon] rollback of ${job.file} failed:`, e);
+    }
+    const restored = !rollbackError;
+    const shown = restored
+      ? record
+      : { ...record, message: `${record.message}\n(rolling back also failed: ${errorMessage(rollbackError)}; reload the page to recover)` };
+    this.setClientError(acceptedPath, shown);
+    this.dispatch('metamon:rollback', { path: acceptedPath, boundary: path, phase: job.phase, error: job.error, message: record.message, reapplied: true, restored });
+    this.feedback.warn(
+      restored
+        ? `Rolled back to the last working version of ${job.file}.`
+        : `Could not restore ${job.file} after an error; reload the page to recover.`,
+    );
+  }
+
+  /** A later version of the same module was applied meanwhile (a late, timed-out job). */
+  superseded(job) {
+    const latest = this.latestApplied.get(job.acceptedPath);
+    return latest != null && job.update.timestamp != null && latest > job.update.timestamp;
+  }
+
+  /** The overlay record `{ kind, file, line, column, message, frame, phase }` for an error. */
+  async describeError(kind, job, error) {
+    const base = { kind, file: job.file, line: null, column: null, message: errorMessage(error), frame: '', phase: job.phase };
+    if (error && typeof error === 'object' && error.frame) base.frame = String(error.frame);
+    try {
+      const loc = await this.locate(error, job.acceptedPath);
+      if (loc) Object.assign(base, { file: loc.file || base.file, line: loc.line ?? null, column: loc.column ?? null, frame: loc.frame || base.frame });
+    } catch {
+      // keep the module path
+    }
+    return base;
+  }
+
+  setClientError(acceptedPath, record) {
+    this.clientErrors.set(acceptedPath, record);
+    this.send({ type: 'custom', event: 'metamon:client-error', data: record });
+    this.onErrorsChanged([...this.clientErrors.values()]);
+  }
+
+  clearClientError(acceptedPath) {
+    if (this.clientErrors.delete(acceptedPath)) this.onErrorsChanged([...this.clientErrors.values()]);
+  }
+
+  /**
+   * Applies one batch: updates are fetched at most `maxConcurrentReloads` at a time; with
+   * `syncFrameworks` their accept callbacks run together once all arrived (or `syncTimeout`
+   * passed: what arrived is applied, the rest as it arrives), otherwise each as it arrives.
+   * An update not applied within `reloadTimeout` is reported as a timeout (cleared if it
+   * completes later); the batch does not wait for it.
+   */
+  async applyBatch(updates) {
+    const opts = this.getOptions();
+    const startedAt = this.now();
+    const jobs = updates.map((u) => this.prepareJob(u)).filter(Boolean);
+    if (!jobs.length) return { ok: true, results: [] };
+    const files = jobs.map((j) => j.file);
+    this.feedback.start(files);
+    const limiter = createLimiter(opts.maxConcurrentReloads);
+    const fetched = jobs.map((job) => limiter.run(() => this.fetchJob(job)));
+    let finished;
+    if (opts.syncFrameworks) {
+      const arrived = new Set();
+      fetched.forEach((p, i) => p.then(() => arrived.add(jobs[i])));
+      const all = Promise.all(fetched);
+      const result = await raceTimeout(all, opts.syncTimeout, this.timers);
+      const group = jobs.filter((j) => arrived.has(j));
+      const main = this.applyJobs(group);
+      finished = jobs.map((job, i) =>
+        result !== TIMED_OUT || arrived.has(job) ? main : fetched[i].then(() => main.then(() => this.applyJobs([job]))),
+      );
+    } else {
+      finished = fetched.map((p) => p.then((job) => this.applyJobs([job])));
+    }
+    const results = await Promise.all(
+      jobs.map(async (job, i) => {
+        const left = Math.max(0, opts.reloadTimeout - (this.now() - startedAt));
+        const done = finished[i].then(() => {
+          this.feedback.progress(job.file, job.ok ? 'done' : 'failed');
+          return job;
+        });
+        const outcome = await raceTimeout(done, left, this.timers);
+        if (outcome !== TIMED_OUT) return { update: job.update, ok: !!job.ok, file: job.file };
+        this.reportTimeout(job, opts.reloadTimeout);
+        done.then(() => {
+          // Completed late: its own result replaces the timeout error.
+          const current = this.clientErrors.get(job.acceptedPath);
+          if (current && current.kind === 'timeout' && current.timestamp === job.update.timestamp) this.clearClientError(job.acceptedPath);
+        });
+        return { update: job.update, ok: false, timedOut: true, file: job.file };
+      }),
+    );
+    const ok = results.every((r) => r.ok);
+    this.feedback.finish({ ok, files, ms: this.now() - startedAt });
+    return { ok, results };
+  }
+
+  reportTimeout(job, ms) {
+    const message = `${job.file} was not applied within ${ms} ms (reloadTimeout)`;
+    this.logger.error(`[metamon] ${message}`);
+    this.debug.failed++;
+    this.debug.lastUpdate = { ...job.update, ok: false, timedOut: true };
+    const entry = { phase: 'timeout', path: job.path, acceptedPath: job.acceptedPath, timestamp: job.update.timestamp, message };
+    this.debug.errors.push(entry);
+    this.dispatch('metamon:hmr-error', { ...entry, error: new Error(message) });
+    this.setClientError(job.acceptedPath, { kind: 'timeout', file: job.file, line: null, column: null, message, frame: '', phase: 'timeout', timestamp: job.update.timestamp });
+    this.feedback.warn(`Timed out: ${message}.`);
+  }
+}
+
+/** Attributes errors reported on the window during an apply to the jobs they mention. */
+function attributeErrors(captured, jobs) {
+  for (const { error, filename } of captured) {
+    const open = jobs.filter((job) => !job.error);
+    if (!open.length) return;
+    const mentioned = open.filter((job) => errorMentions(error, job.acceptedPath, filename) || errorMentions(error, job.path, filename));
+    for (const job of mentioned.length ? mentioned : open) {
+      job.error = error;
+      job.phase = 'render';
+    }
   }
 }
 
@@ -637,7 +867,7 @@ function defineOverlayElement() {
       const items = errors
         .map(
           (e) => `<li>
-  <div class="file"><span class="kind">${escapeHtml(e.kind || 'error')}</span>${escapeHtml(errorLocation(e))}</div>
+  <div class="file"><span class="kind">${escapeHtml(ERROR_KINDS[e.kind] || e.kind || 'error')}</span>${escapeHtml(errorLocation(e))}</div>
   <div class="message">${escapeHtml(e.message)}</div>
   ${e.frame ? `<pre class="frame">${escapeHtml(e.frame)}</pre>` : ''}
 </li>`,
@@ -678,26 +908,49 @@ export function hasErrorOverlay() {
   return hasDocument && document.querySelectorAll(overlayTagName).length > 0;
 }
 
-/** Shows `errors` ([{kind, file, line, column, message, frame}]); an empty list removes the overlay. */
+let clientErrorList = [];
+
+/** The client options (`window.__METAMON_CONFIG__` over the defaults). */
+export function clientOptions() {
+  return resolveOptions(hasWindow ? window.__METAMON_CONFIG__ : undefined);
+}
+
+/**
+ * Shows the server's `errors` ([{kind, file, line, column, message, frame}]) merged with the
+ * client's own (failed updates: runtime errors, timeouts) in one overlay; no errors (or
+ * `showErrorOverlay: false`) removes it. Errors are logged to the console either way.
+ */
 export function showErrors(errors) {
   debugState.serverErrors = errors || [];
+  renderErrors();
+}
+
+function setClientErrors(errors) {
+  clientErrorList = errors || [];
+  debugState.clientErrors = clientErrorList;
+  renderErrors();
+}
+
+let lastLogged = '';
+function renderErrors() {
+  const all = [...(debugState.serverErrors || []), ...clientErrorList];
+  const text = errorsToText(all);
+  if (all.length && text !== lastLogged) console.error('[metamon] errors:\n' + text);
+  lastLogged = text;
   if (!hasDocument) return;
-  if (!errors || errors.length === 0) {
+  if (!all.length || !clientOptions().showErrorOverlay) {
     clearErrorOverlay();
     return;
   }
   const Overlay = defineOverlayElement();
-  if (!Overlay) {
-    console.error('[metamon] errors:\n' + errorsToText(errors));
-    return;
-  }
+  if (!Overlay || !document.body) return;
   let el = document.querySelector(overlayTagName);
   if (!el) {
     el = document.createElement(overlayTagName);
-    el.setErrors(errors);
+    el.setErrors(all);
     document.body.appendChild(el);
   } else {
-    el.setErrors(errors);
+    el.setErrors(all);
   }
 }
 
@@ -725,10 +978,76 @@ function flushMessageBuffer() {
   while (messageBuffer.length) socket.send(messageBuffer.shift());
 }
 
+/**
+ * Reports errors raised while an update is applied to `onError` until the returned stop():
+ * `error` / `unhandledrejection` window events (React 19 reports render errors with
+ * `reportError`; Vue's scheduler rejects) and Error objects logged with `console.error`
+ * (Vue's HMR runtime catches a failing re-render and only logs it).
+ */
+function watchWindowErrors(onError) {
+  if (!hasWindow || typeof window.addEventListener !== 'function') return () => {};
+  const seen = new Set();
+  const report = (error, filename) => {
+    if (seen.has(error)) return;
+    seen.add(error);
+    onError(error, filename);
+  };
+  const onErr = (ev) => report(ev.error || new Error(ev.message || 'error'), ev.filename);
+  const onRejection = (ev) => report(ev.reason instanceof Error ? ev.reason : new Error(String(ev.reason)));
+  window.addEventListener('error', onErr);
+  window.addEventListener('unhandledrejection', onRejection);
+  const originalError = console.error;
+  const patched = function (...args) {
+    for (const a of args) if (a instanceof Error) report(a);
+    return originalError.apply(this, args);
+  };
+  console.error = patched;
+  return () => {
+    window.removeEventListener('error', onErr);
+    window.removeEventListener('unhandledrejection', onRejection);
+    if (console.error === patched) console.error = originalError;
+  };
+}
+
+/** The `.mtm` position of `error` (stack frame in `path` + the module's inline source map). */
+async function locateInBrowser(error, path) {
+  const served = locateInStack(error, path);
+  if (!served) return null;
+  const out = { file: displayFile(path), line: null, column: null, frame: '' };
+  try {
+    const res = await fetch(served.url);
+    const map = inlineSourceMap(await res.text());
+    const pos = originalPosition(map, served.line, served.column);
+    if (pos) {
+      out.line = pos.line;
+      out.column = pos.column;
+      out.frame = codeFrame(pos.content, pos.line, pos.column);
+    }
+  } catch {
+    // no map: the module path only
+  }
+  return out;
+}
+
+const feedback = createFeedback({ options: clientOptions });
+
 export const hmrClient = new HMRClient({
   send: sendToServer,
   debugState,
   dispatch: dispatchWindowEvent,
+  options: () => (hasWindow ? window.__METAMON_CONFIG__ : undefined),
+  feedback,
+  onErrorsChanged: setClientErrors,
+  snapshotRunningVersion: true,
+  reload: (path, detail) => pageReload(path, detail),
+  watchErrors: watchWindowErrors,
+  locate: hasWindow && typeof fetch === 'function' ? locateInBrowser : undefined,
+  settle: async () => {
+    const pending = g.__METAMON_HMR_PENDING__;
+    if (pending && pending.size) await Promise.allSettled([...pending]);
+    // One task more: Vue / Svelte re-render on microtasks; errors they raise land here.
+    if (hasWindow) await new Promise((r) => setTimeout(r, 0));
+  },
 });
 
 /** `import.meta.hot` for the module served at `ownerPath`. */
@@ -737,9 +1056,9 @@ export function createHotContext(ownerPath) {
 }
 
 let pendingReload = null;
-function pageReload(path) {
+function pageReload(path, detail = {}) {
   if (pendingReload) return;
-  dispatchWindowEvent('metamon:before-full-reload', { path });
+  dispatchWindowEvent('metamon:before-full-reload', { path, ...detail });
   pendingReload = setTimeout(() => {
     if (hasWindow) window.location.reload();
   }, 20);

@@ -108,3 +108,30 @@ export function localInstance(meta, name = 'default') {
     },
   };
 }
+
+/**
+ * Rollback (the HMR client re-applies an older, already evaluated version of a module): the
+ * instances it creates carry on from the live ones, so the next `localInstance` of that
+ * module starts a new generation even though its `import.meta` was seen before.
+ */
+export function startNewGeneration(modulePath) {
+  const clean = String(modulePath).replace(/[?#].*$/, '');
+  for (const [key, entry] of registry()) {
+    const url = key.slice(0, key.lastIndexOf('#'));
+    let pathname = url;
+    try {
+      pathname = new URL(url, 'http://metamon.invalid').pathname;
+    } catch {
+      // keep the raw key
+    }
+    if (pathname === clean && entry.meta !== null) entry.meta = ROLLED_BACK;
+  }
+}
+const ROLLED_BACK = Object.freeze({ url: 'metamon:rolled-back' });
+
+if (!Array.isArray(g.__METAMON_ROLLBACK_HOOKS__)) g.__METAMON_ROLLBACK_HOOKS__ = [];
+if (!g.__METAMON_ROLLBACK_HOOKS__.some((h) => h && h.metamonLocal)) {
+  const hook = (path) => startNewGeneration(path);
+  hook.metamonLocal = true;
+  g.__METAMON_ROLLBACK_HOOKS__.push(hook);
+}

@@ -31,7 +31,6 @@ export default RefreshRuntime;
 
 export const {
   injectIntoGlobalHook,
-  createSignatureFunctionForTransform,
   register,
   setSignature,
   isLikelyComponentType,
@@ -149,17 +148,94 @@ export function validateRefreshBoundaryAndEnqueueUpdate(id, prevExports, nextExp
   return `Could not Fast Refresh ("${allExportsAreComponentsOrUnchanged}" export is incompatible). Only export React components from a module to keep state on edit.`;
 }
 
+// Rollback support (the HMR client re-applies the last good version of a module whose
+// new version failed to render). React Refresh ignores a second registration of a type, so
+// the old types cannot simply be registered again: each old component is wrapped in a new
+// function with the old signature and registered under the old id, which makes React
+// Refresh swap the family back (failed roots are re-mounted by performReactRefresh).
+const idByType = new WeakMap(); // component type → React Refresh id (first registration wins)
+const signatureByType = new WeakMap(); // component type → [key, forceReset, getCustomHooks]
+const pendingRegistrations = new Map(); // filename → Map(id → type) since its last registerExports
+const registrationsByExports = new WeakMap(); // module namespace → Map(id → type)
+
+function recordRegistration(type, id, filename) {
+  if (type == null || (typeof type !== 'function' && typeof type !== 'object')) return;
+  if (!idByType.has(type)) idByType.set(type, id);
+  if (filename != null) {
+    if (!pendingRegistrations.has(filename)) pendingRegistrations.set(filename, new Map());
+    pendingRegistrations.get(filename).set(id, type);
+  }
+}
+
+/** `$RefreshSig$`: the runtime's, recording each type's signature (for rollback wrappers). */
+export function createSignatureFunctionForTransform() {
+  const inner = RefreshRuntime.createSignatureFunctionForTransform();
+  return function (type, key, forceReset, getCustomHooks) {
+    if (typeof key === 'string' && type != null && !signatureByType.has(type)) {
+      signatureByType.set(type, [key, forceReset, getCustomHooks]);
+    }
+    return inner.apply(this, arguments);
+  };
+}
+
+/**
+ * Makes React Refresh render the components of `moduleExports` (an already evaluated, older
+ * version of `filename`) again, with a refresh enqueued. Returns the number of families
+ * swapped back. Only plain function components can be wrapped; others are left as they are.
+ */
+export function rollbackModule(filename, moduleExports) {
+  const registered = registrationsByExports.get(moduleExports);
+  const entries = new Map(registered || []);
+  for (const key in moduleExports || {}) {
+    const type = moduleExports[key];
+    if (RefreshRuntime.isLikelyComponentType(type) && idByType.has(type)) entries.set(idByType.get(type), type);
+  }
+  let swapped = 0;
+  for (const [id, type] of entries) {
+    if (typeof type !== 'function' || (type.prototype && type.prototype.isReactComponent)) continue;
+    const family = RefreshRuntime.getFamilyByID(id);
+    if (!family || family.current === type) continue;
+    const Wrapped = function (props, secondArg) {
+      return type(props, secondArg);
+    };
+    Object.defineProperty(Wrapped, 'name', { value: type.name || 'Component' });
+    if (type.displayName) Wrapped.displayName = type.displayName;
+    const sig = signatureByType.get(type);
+    if (sig) RefreshRuntime.setSignature(Wrapped, sig[0], sig[1], sig[2]);
+    RefreshRuntime.register(Wrapped, id);
+    swapped++;
+  }
+  if (swapped) enqueueUpdate();
+  return swapped;
+}
+
+// The HMR client calls these hooks (path, moduleNamespace) before re-running accept
+// callbacks with the last good version of a module.
+if (!Array.isArray(g.__METAMON_ROLLBACK_HOOKS__)) g.__METAMON_ROLLBACK_HOOKS__ = [];
+if (!g.__METAMON_ROLLBACK_HOOKS__.some((h) => h && h.metamonReact)) {
+  const hook = (path, moduleExports) => rollbackModule(path, moduleExports);
+  hook.metamonReact = true;
+  g.__METAMON_ROLLBACK_HOOKS__.push(hook);
+}
+
 export function getRefreshReg(filename) {
-  return (type, id) => RefreshRuntime.register(type, filename + ' ' + id);
+  return (type, id) => {
+    recordRegistration(type, filename + ' ' + id, filename);
+    return RefreshRuntime.register(type, filename + ' ' + id);
+  };
 }
 
 export function registerExportsForReactRefresh(filename, moduleExports) {
+  const pending = pendingRegistrations.get(filename);
+  pendingRegistrations.delete(filename);
+  if (moduleExports && typeof moduleExports === 'object') registrationsByExports.set(moduleExports, pending || new Map());
   for (const key in moduleExports) {
     if (key === '__esModule') continue;
     const exportValue = moduleExports[key];
     if (RefreshRuntime.isLikelyComponentType(exportValue)) {
       // 'export' avoids a key collision when a renamed export shadows a local
       // component name; register() ignores a second registration of the same type.
+      recordRegistration(exportValue, filename + ' export ' + key, null);
       RefreshRuntime.register(exportValue, filename + ' export ' + key);
     }
   }
