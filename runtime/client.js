@@ -396,7 +396,16 @@ export class HMRClient {
         const updates = this.updateQueue;
         this.updateQueue = [];
         this.currentBatch = null;
-        const run = this.applyChain.then(() => this.applyBatch(updates));
+        // While a batch applies, components torn down are being replaced, not removed: the
+        // local-state carrier (local.js) keeps them for their successors.
+        const run = this.applyChain.then(async () => {
+          g.__METAMON_HMR_UPDATING__ = (g.__METAMON_HMR_UPDATING__ || 0) + 1;
+          try {
+            return await this.applyBatch(updates);
+          } finally {
+            g.__METAMON_HMR_UPDATING__ -= 1;
+          }
+        });
         this.applyChain = run.catch(() => {});
         return run;
       })();

@@ -31,6 +31,11 @@ function registry() {
   return state.local;
 }
 
+/** The instances not released (their getters maps, in creation order). */
+function live(instances) {
+  return instances.filter((getters) => !getters.dead);
+}
+
 function valuesAsGetters(values) {
   const getters = new Map();
   for (const [name, value] of Object.entries(values || {})) getters.set(name, () => value);
@@ -50,7 +55,7 @@ function stripVersion(url) {
 export function snapshotValues() {
   const out = {};
   for (const [key, entry] of registry()) {
-    const generation = entry.current.length ? entry.current : entry.previous;
+    const generation = entry.current.length ? live(entry.current) : entry.previous;
     out[key] = generation.map((getters) => {
       const values = {};
       for (const [name, get] of getters) {
@@ -76,7 +81,7 @@ export function localInstance(meta, name = 'default') {
   if (!entry) map.set(key, (entry = { meta, previous: [], current: [] }));
   if (entry.meta !== meta) {
     // A new version of the module: its instances continue the last generation's.
-    if (entry.meta !== null || entry.current.length) entry.previous = entry.current;
+    if (entry.meta !== null || entry.current.length) entry.previous = live(entry.current);
     entry.current = [];
     entry.meta = meta;
   }
@@ -85,6 +90,18 @@ export function localInstance(meta, name = 'default') {
   const getters = new Map();
   entry.current.push(getters);
   return {
+    /**
+     * The instance unmounted. Outside a hot update it is gone for good (navigation, a closed
+     * panel): it no longer counts in the creation order that successors are matched by.
+     * During an update it is being replaced, and its successor takes its values.
+     */
+    release() {
+      if ((g.__METAMON_HMR_UPDATING__ || 0) === 0) getters.dead = true;
+    },
+    /** Mounted again (React re-runs effects in development). */
+    revive() {
+      getters.dead = false;
+    },
     /** The carried value of `name`, else `initial`. */
     take(slot, initial) {
       if (!enabled() || !carried || !carried.has(slot)) return initial;

@@ -63,5 +63,10 @@ export function useMetamonPubSub() {
 export function useLocalState(meta, name) {
   const instance = useRef(null);
   if (instance.current === null) instance.current = localInstance(meta, name);
+  useEffect(() => {
+    const carrier = instance.current;
+    carrier.revive();
+    return () => carrier.release();
+  }, []);
   return instance.current;
 }

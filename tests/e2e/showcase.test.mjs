@@ -239,7 +239,7 @@ test('a page added to pages/ is routed without a reload (routes.js hot update)',
 // re-entered) are never removed from that order, so a component re-created by its framework's
 // hot update (Svelte, Solid) takes the values of its first, dead, instance. Needs a release hook
 // from the compiler (onDestroy / onUnmounted / onCleanup / effect cleanup → local.release()).
-test('after leaving the page and coming back, a hot update of a Svelte component keeps its local state', { todo: 'runtime/local.js keeps unmounted instances in the creation order' }, async () => {
+test('after leaving the page and coming back, a hot update of a Svelte component keeps its local state', async () => {
   assert.equal(new URL(page.url()).pathname, '/');
   await page.fill(byId('user-input'), 'typed after navigation');
   save(path.join(dir, 'src/components/UserList.mtm'), (s) => s.replace('<h2>People (edited)</h2>', '<h2>People (edited twice)</h2>'));

@@ -26,6 +26,37 @@ impl Edits {
     }
 }
 
+/// The imports an instrumented module needs (the carrier, and the framework's unmount hook).
+pub(crate) fn imports(target: Target) -> &'static str {
+    match target {
+        Target::React => {
+            "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
+        }
+        Target::Solid => {
+            "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onCleanup as __metamon_onCleanup } from \"solid-js\";"
+        }
+        Target::Vue => {
+            "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onUnmounted as __metamon_onUnmounted } from \"vue\";"
+        }
+        Target::Svelte => {
+            "import { localInstance as __metamon_localInstance } from \"metamon/local\";"
+        }
+    }
+}
+
+/// Vue and Svelte: the carrier of one instance, created at the top of the instance script and
+/// released when it unmounts (React and Solid get theirs at the top of each component).
+pub(crate) fn script_instance(target: Target) -> &'static str {
+    match target {
+        Target::Vue => {
+            "const __metamon_local = __metamon_localInstance(import.meta, \"default\");__metamon_onUnmounted(() => __metamon_local.release());"
+        }
+        _ => {
+            "const __metamon_local = __metamon_localInstance(import.meta, \"default\");$effect(() => () => __metamon_local.release());"
+        }
+    }
+}
+
 /// The instrumented source, and whether anything was instrumented. `range` is the script
 /// within `source` (the whole body for React and Solid, the instance script for Vue/Svelte).
 pub(crate) fn instrument(source: &str, range: (usize, usize), target: Target) -> (String, bool) {
@@ -175,7 +206,9 @@ fn component(name: String, body: &FunctionBody, target: Target, edits: &mut Edit
         ),
         _ => (
             "createSignal",
-            format!("const {LOCAL} = __metamon_localInstance(import.meta, {name:?});"),
+            format!(
+                "const {LOCAL} = __metamon_localInstance(import.meta, {name:?}); __metamon_onCleanup(() => {LOCAL}.release());"
+            ),
         ),
     };
     let mut any = false;
@@ -298,7 +331,7 @@ mod tests {
             "export default function Toggle() {\n  const [on, setOn] = createSignal(false);\n  return on;\n}\n",
             Target::Solid,
         );
-        assert!(solid.starts_with("export default function Toggle() {const __metamon_local = __metamon_localInstance(import.meta, \"Toggle\");\n"), "{solid}");
+        assert!(solid.starts_with("export default function Toggle() {const __metamon_local = __metamon_localInstance(import.meta, \"Toggle\"); __metamon_onCleanup(() => __metamon_local.release());\n"), "{solid}");
         assert!(solid.contains("createSignal(__metamon_local.take(\"on\", false)); __metamon_local.keep(\"on\", on);"), "{solid}");
         let react = run(
             "const Counter = () => {\n  const [count, setCount] = useState(0);\n  return count;\n};\nfunction helper() { const [a] = useState(1); }\n",

@@ -37,11 +37,7 @@ pub(crate) fn compile_mtm(
                 local_state::instrument(&padded, (0, padded.len()), parsed.target);
             let mut prelude = prelude(&parsed, &top_level_bindings(&padded));
             if instrumented {
-                prelude.push_str(if parsed.target == Target::React {
-                    "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
-                } else {
-                    "import { localInstance as __metamon_localInstance } from \"metamon/local\";"
-                });
+                prelude.push_str(local_state::imports(parsed.target));
             }
             let source = inject_into_script(&body, &prelude);
             if parsed.target == Target::React {
@@ -145,7 +141,8 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
     let content = script.map_or("", |(_, start, end)| &padded[start..end]);
     let mut code = prelude(parsed, &top_level_bindings(content));
     if carried {
-        code.push_str("import { localInstance as __metamon_localInstance } from \"metamon/local\";const __metamon_local = __metamon_localInstance(import.meta, \"default\");");
+        code.push_str(local_state::imports(parsed.target));
+        code.push_str(local_state::script_instance(parsed.target));
     }
     if code.is_empty() {
         return padded.to_string();
@@ -172,8 +169,6 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
 /// same way `.mtm` ones do (their frameworks' own HMR would reset it). Only insertions on
 /// existing lines, so positions in errors and maps stay the file's own.
 pub(crate) fn carry_local_state(source: &str, target: Target) -> String {
-    const IMPORT: &str =
-        "import { localInstance as __metamon_localInstance } from \"metamon/local\";";
     match target {
         Target::Svelte | Target::Vue => {
             let setup = if target == Target::Vue { "setup" } else { "" };
@@ -184,8 +179,13 @@ pub(crate) fn carry_local_state(source: &str, target: Target) -> String {
             if !carried {
                 return source.to_string();
             }
+            let prelude = format!(
+                "{}{}",
+                local_state::imports(target),
+                local_state::script_instance(target)
+            );
             format!(
-                "{}{IMPORT}const __metamon_local = __metamon_localInstance(import.meta, \"default\");{}",
+                "{}{prelude}{}",
                 &instrumented[..start],
                 &instrumented[start..]
             )
@@ -196,12 +196,7 @@ pub(crate) fn carry_local_state(source: &str, target: Target) -> String {
             if !carried {
                 return source.to_string();
             }
-            let import = if target == Target::React {
-                "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
-            } else {
-                IMPORT
-            };
-            format!("{import}{instrumented}")
+            format!("{}{instrumented}", local_state::imports(target))
         }
     }
 }
