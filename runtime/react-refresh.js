@@ -87,9 +87,9 @@ const runRefresh = debounce(async () => {
     pendingSet().delete(p);
     done && done();
   }
-}, 16);
+}, 0);
 
-/** Debounced `performReactRefresh` (16 ms); returns a promise resolved after the refresh ran. */
+/** Debounced `performReactRefresh` (next task: the updates of one batch make one refresh); returns a promise resolved after the refresh ran. */
 export function enqueueUpdate() {
   if (!pending) {
     pending = new Promise((resolve) => {

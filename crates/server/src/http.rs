@@ -295,6 +295,37 @@ async fn websocket(
         .into_response()
 }
 
+/// A page reports: an update it could not apply in place (`invalidate`), or an error while
+/// applying one (shown in the terminal too, with its location).
+fn client_message(server: &DevServer, message: &serde_json::Value) {
+    if message["type"] == "invalidate"
+        && let Some(path) = message["path"].as_str()
+    {
+        server.invalidate(path);
+    } else if message["type"] == "custom" && message["event"] == "metamon:client-error" {
+        let error = &message["data"];
+        let location = match (error["file"].as_str(), error["line"].as_u64()) {
+            (Some(file), Some(line)) => {
+                format!("{file}:{line}:{}", error["column"].as_u64().unwrap_or(1))
+            }
+            (Some(file), None) => file.to_string(),
+            _ => error["path"]
+                .as_str()
+                .unwrap_or("?")
+                .trim_start_matches('/')
+                .to_string(),
+        };
+        let kind = error["kind"].as_str().unwrap_or("runtime");
+        eprintln!(
+            "  page error [{kind}] {location}: {}",
+            error["message"].as_str().unwrap_or("")
+        );
+        if let Some(frame) = error["frame"].as_str() {
+            eprintln!("{frame}");
+        }
+    }
+}
+
 async fn hmr_socket(server: Arc<DevServer>, mut socket: WebSocket) {
     let mut messages = server.hmr.subscribe();
     if socket
@@ -322,11 +353,8 @@ async fn hmr_socket(server: Arc<DevServer>, mut socket: WebSocket) {
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    if let Ok(message) = serde_json::from_str::<serde_json::Value>(&text)
-                        && message["type"] == "invalidate"
-                        && let Some(path) = message["path"].as_str()
-                    {
-                        server.invalidate(path);
+                    if let Ok(message) = serde_json::from_str::<serde_json::Value>(&text) {
+                        client_message(&server, &message);
                     }
                 }
                 Some(Ok(_)) => {}
