@@ -223,37 +223,16 @@ mod tests {
         let worker = NodeWorker::new();
         let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
         let path = repo.join("Probe.svelte");
-        let first = worker
-            .compile_framework(
-                WorkerKind::Svelte,
-                "Probe.svelte",
-                &path,
-                source,
-                source,
-                &options,
-            )
-            .unwrap();
-        assert!(
-            first.code.contains("svelte/internal/client"),
-            "{}",
-            first.code
-        );
+        let compile = || worker.compile_framework(WorkerKind::Svelte, "Probe.svelte", &path, source, source, &options).unwrap();
+        let first = compile();
+        assert!(first.code.contains("svelte/internal/client"), "{}", first.code);
         {
             let mut slot = worker.process.lock().unwrap();
             let process = slot.as_mut().unwrap();
             process.child.kill().unwrap();
             process.child.wait().unwrap();
         }
-        let second = worker
-            .compile_framework(
-                WorkerKind::Svelte,
-                "Probe.svelte",
-                &path,
-                source,
-                source,
-                &options,
-            )
-            .unwrap();
+        let second = compile();
         assert_eq!(first.code, second.code);
     }
 }
