@@ -6,6 +6,7 @@ import {
 } from './recovery.js';
 import { inlineSourceMap, originalPosition, codeFrame } from './sourcemap.js';
 import { createFeedback } from './feedback.js';
+import { clearSubscriptions } from './core.js';
 // Metamon HMR client, served at `/@metamon/client`.
 //
 // A plain-JS port of Vite's client (packages/vite/src/client/client.ts) and of
@@ -617,6 +618,7 @@ export class HMRClient {
    */
   async applyBatch(updates) {
     const opts = this.getOptions();
+    if (opts.preserveSubscriptions === false || opts.preserveState === false) clearSubscriptions();
     const startedAt = this.now();
     const jobs = updates.map((u) => this.prepareJob(u)).filter(Boolean);
     if (!jobs.length) return { ok: true, results: [] };

@@ -194,6 +194,18 @@ export function unsubscribeAll(ownerId) {
   return removed;
 }
 
+/**
+ * Drops every subscription on the bus (`preserveSubscriptions: false` does this before each hot
+ * update: components that subscribe again when their framework re-runs them get new ones).
+ */
+export function clearSubscriptions() {
+  let removed = 0;
+  for (const list of [...state.events.values()]) {
+    for (const entry of [...list]) if (removeEntry(entry)) removed++;
+  }
+  return removed;
+}
+
 // ---------------------------------------------------------------------------
 // Channels
 // ---------------------------------------------------------------------------

@@ -331,3 +331,35 @@ test('feedback: indicator only after the delay, success notice unless disabled, 
   fb.dismiss(id);
   assert.ok(!fb.view().notices.some((n) => n.kind === 'warning'));
 });
+
+test('preserveSubscriptions: false clears the bus before a hot update', async () => {
+  const core = await import('./core.js');
+  const { HMRClient } = await import('./client.js');
+  core.subscribe('preserve-test', () => {}, 'owner-a');
+  const count = () => Object.values(core.subscriptions()).reduce((n, events) => n + (events['preserve-test'] || 0), 0);
+  assert.equal(count(), 1);
+  const keep = new HMRClient({ importUpdatedModule: async () => ({}), send() {}, options: () => ({ preserveSubscriptions: true }) });
+  await keep.applyBatch([{ type: 'js-update', path: '/a.js', acceptedPath: '/a.js', timestamp: 1 }]);
+  assert.equal(count(), 1, 'kept by default');
+  const clear = new HMRClient({ importUpdatedModule: async () => ({}), send() {}, options: () => ({ preserveSubscriptions: false }) });
+  clear.hotModulesMap.set('/a.js', { id: '/a.js', callbacks: [{ deps: ['/a.js'], fn: () => {} }] });
+  await clear.applyBatch([{ type: 'js-update', path: '/a.js', acceptedPath: '/a.js', timestamp: 2 }]);
+  assert.equal(count(), 0, 'cleared');
+});
+
+test('preserveSignals: false leaves signals out of the full-reload snapshot', async () => {
+  const core = await import('./core.js');
+  const state = await import('./state.js');
+  core.signal('preserve-signals-test', 1).set(7);
+  const hadWindow = 'window' in globalThis;
+  const previous = globalThis.window;
+  try {
+    globalThis.window = { __METAMON_CONFIG__: { preserveSignals: true } };
+    assert.equal(state.snapshot().signals['preserve-signals-test'], 7);
+    globalThis.window = { __METAMON_CONFIG__: { preserveSignals: false } };
+    assert.deepEqual(state.snapshot().signals, {});
+  } finally {
+    if (hadWindow) globalThis.window = previous;
+    else delete globalThis.window;
+  }
+});

@@ -147,6 +147,9 @@ export function snapshot() {
     if (isJsonSerialisable(record.value)) out.signals[key] = record.value;
     else delete out.signals[key];
   }
+  // `preserveSignals: false` (or `preserveState: false`): signals start afresh after a reload.
+  const config = g.window && g.window.__METAMON_CONFIG__;
+  if (config && (config.preserveSignals === false || config.preserveState === false)) out.signals = {};
   for (const [id, getState] of core.componentState) {
     let value;
     try {
