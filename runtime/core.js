@@ -195,6 +195,20 @@ export function unsubscribeAll(ownerId) {
 }
 
 /**
+ * The file part of a component's owner id: `where` is the module's `import.meta` (the compiler
+ * passes it for `.mtm` components) or a path; '' when unknown.
+ */
+export function ownerFile(where) {
+  const url = where && typeof where === 'object' ? where.url : where;
+  if (typeof url !== 'string' || !url) return '';
+  try {
+    return new URL(url, 'http://metamon.invalid').pathname;
+  } catch {
+    return url.replace(/[?#].*$/, '');
+  }
+}
+
+/**
  * Drops every subscription on the bus (`preserveSubscriptions: false` does this before each hot
  * update: components that subscribe again when their framework re-runs them get new ones).
  */

@@ -103,7 +103,7 @@ export function components(win = g.window) {
       const url = hash >= 0 ? key.slice(0, hash) : key;
       const name = hash >= 0 ? key.slice(hash + 1) : 'default';
       const module = shortUrl(url, win);
-      const generation = entry && Array.isArray(entry.current) ? entry.current : [];
+      const generation = entry && Array.isArray(entry.live) ? entry.live : [];
       generation.forEach((getters, index) => {
         const values = {};
         for (const [slot, get] of getters) {

@@ -19,11 +19,11 @@ const SNAPSHOT_ID = 'metamon:local';
 function registry() {
   const state = (g.__METAMON_STATE__ ||= {});
   if (!(state.local instanceof Map)) {
-    state.local = new Map(); // "url#Component" → { meta, previous: [getters], current: [getters] }
+    state.local = new Map(); // "url#Component" → entry (see newEntry)
     const restored = takeRestoredComponentState(SNAPSHOT_ID);
     if (restored && typeof restored === 'object') {
       for (const [key, instances] of Object.entries(restored)) {
-        if (Array.isArray(instances)) state.local.set(key, { meta: null, previous: instances.map(valuesAsGetters), current: [] });
+        if (Array.isArray(instances)) state.local.set(key, newEntry(null, instances.map(valuesAsGetters)));
       }
     }
     registerComponentState(SNAPSHOT_ID, snapshotValues);
@@ -31,9 +31,18 @@ function registry() {
   return state.local;
 }
 
-/** The instances not released (their getters maps, in creation order). */
-function live(instances) {
-  return instances.filter((getters) => !getters.dead);
+/**
+ * One component of one module. `live`: its mounted instances (getters maps, in creation order).
+ * `replaced`: instances unmounted during a hot update (a parent re-created them, or the
+ * framework re-mounts the new version) whose successors have not been created yet.
+ * `successors`: what the instances of a new module version take over, in order.
+ */
+function newEntry(meta, successors = []) {
+  return { meta, live: [], replaced: [], successors };
+}
+
+function updating() {
+  return (g.__METAMON_HMR_UPDATING__ || 0) > 0;
 }
 
 function valuesAsGetters(values) {
@@ -55,7 +64,7 @@ function stripVersion(url) {
 export function snapshotValues() {
   const out = {};
   for (const [key, entry] of registry()) {
-    const generation = entry.current.length ? live(entry.current) : entry.previous;
+    const generation = entry.live.length ? entry.live : entry.successors;
     out[key] = generation.map((getters) => {
       const values = {};
       for (const [name, get] of getters) {
@@ -78,29 +87,40 @@ export function localInstance(meta, name = 'default') {
   const key = `${stripVersion(meta && meta.url)}#${name}`;
   const map = registry();
   let entry = map.get(key);
-  if (!entry) map.set(key, (entry = { meta, previous: [], current: [] }));
+  if (!entry) map.set(key, (entry = newEntry(meta)));
   if (entry.meta !== meta) {
-    // A new version of the module: its instances continue the last generation's.
-    if (entry.meta !== null || entry.current.length) entry.previous = live(entry.current);
-    entry.current = [];
+    // A new version of the module: its instances take over from all of the previous one's,
+    // in creation order, whether these are unmounted already or not yet.
+    if (entry.meta !== null) {
+      entry.successors = [...entry.replaced, ...entry.live].sort((a, b) => a.seq - b.seq);
+      for (const old of entry.successors) old.succeeded = true;
+      entry.replaced = [];
+      entry.live = [];
+    }
     entry.meta = meta;
   }
-  const index = entry.current.length;
-  const carried = entry.previous[index];
+  // Same version: an instance re-created during a hot update takes over from a replaced one.
+  const carried = entry.successors.length ? entry.successors.shift() : updating() ? entry.replaced.shift() : undefined;
   const getters = new Map();
-  entry.current.push(getters);
+  getters.seq = (entry.seq = (entry.seq || 0) + 1);
+  entry.live.push(getters);
   return {
     /**
-     * The instance unmounted. Outside a hot update it is gone for good (navigation, a closed
-     * panel): it no longer counts in the creation order that successors are matched by.
-     * During an update it is being replaced, and its successor takes its values.
+     * The instance unmounted. During a hot update it is being replaced: its successor takes
+     * its values. Otherwise (navigation, a closed panel) it is gone and leaves the order.
      */
     release() {
-      if ((g.__METAMON_HMR_UPDATING__ || 0) === 0) getters.dead = true;
+      const index = entry.live.indexOf(getters);
+      if (index < 0) return;
+      entry.live.splice(index, 1);
+      if (updating() && !getters.succeeded) entry.replaced.push(getters);
     },
     /** Mounted again (React re-runs effects in development). */
     revive() {
-      getters.dead = false;
+      if (!entry.live.includes(getters)) entry.live.push(getters);
+      entry.live.sort((a, b) => a.seq - b.seq);
+      const index = entry.replaced.indexOf(getters);
+      if (index >= 0) entry.replaced.splice(index, 1);
     },
     /** The carried value of `name`, else `initial`. */
     take(slot, initial) {

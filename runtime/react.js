@@ -7,7 +7,7 @@
 // `react` is rewritten by the dev server to the pre-bundled dependency.
 
 import { useCallback, useEffect, useId, useMemo, useRef, useSyncExternalStore } from 'react';
-import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
 import { localInstance } from './local.js';
 
 /**
@@ -34,12 +34,12 @@ let instanceCounter = 0;
  * `subscribe` are owned by this component instance and removed on unmount.
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
-export function useMetamonPubSub() {
+export function useMetamonPubSub(where) {
   const reactId = useId();
   // useId() is unique within one React root only; the counter makes the owner
-  // id unique across roots too.
+  // id unique across roots too. With `where` (the module's import.meta) the id names the file.
   const ref = useRef(null);
-  if (ref.current === null) ref.current = `react:${reactId}#${++instanceCounter}`;
+  if (ref.current === null) ref.current = `react:${ownerFile(where)}${reactId}#${++instanceCounter}`;
   const ownerId = ref.current;
 
   useEffect(() => () => {

@@ -7,7 +7,7 @@
 // `solid-js` is rewritten by the dev server to the pre-bundled dependency.
 
 import { createSignal, getOwner, onCleanup } from 'solid-js';
-import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a Solid signal:
@@ -43,10 +43,10 @@ let instanceCounter = 0;
  * `onCleanup`. Without an owner it still works, without automatic cleanup.
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
-export function useMetamonPubSub() {
+export function useMetamonPubSub(where) {
   const n = ++instanceCounter;
   const owner = getOwner();
-  const ownerId = owner ? `solid:#${n}` : `solid:global#${n}`;
+  const ownerId = owner ? `solid:${ownerFile(where)}#${n}` : `solid:global#${n}`;
   if (owner) {
     onCleanup(() => {
       unsubscribeAll(ownerId);

@@ -16,7 +16,7 @@
 
 import { onDestroy } from 'svelte';
 import { createSubscriber } from 'svelte/reactivity';
-import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a writable Svelte
@@ -77,9 +77,9 @@ let instanceCounter = 0;
  * it still works, without automatic cleanup.
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
-export function useMetamonPubSub() {
+export function useMetamonPubSub(where) {
   const n = ++instanceCounter;
-  let ownerId = `svelte:#${n}`;
+  let ownerId = `svelte:${ownerFile(where)}#${n}`;
   try {
     onDestroy(() => {
       unsubscribeAll(ownerId);

@@ -8,7 +8,7 @@
 // `vue` is rewritten by the dev server to the pre-bundled dependency.
 
 import { customRef, getCurrentInstance, getCurrentScope, onScopeDispose, onUnmounted } from 'vue';
-import { emit, signal, subscribe, unsubscribeAll } from './core.js';
+import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a writable Vue ref
@@ -62,14 +62,14 @@ function componentFile(instance) {
  * function returned by `subscribe`, or `unsubscribeAll(ownerId)` from 'metamon').
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
-export function useMetamonPubSub() {
+export function useMetamonPubSub(where) {
   const instance = getCurrentInstance();
   if (instance && perInstance.has(instance)) return perInstance.get(instance);
 
   const n = ++instanceCounter;
   let ownerId;
   if (instance) {
-    const file = componentFile(instance);
+    const file = ownerFile(where) || componentFile(instance);
     ownerId = `vue:${instance.uid}${file ? `:${file}` : ''}#${n}`;
   } else {
     ownerId = `vue:global#${n}`;

@@ -89,11 +89,25 @@ fn prelude(parsed: &MtmFile, bound: &HashSet<String>) -> String {
         .collect();
     let mut out = String::new();
     if !hooks.is_empty() {
+        // The injected pub/sub hook knows its file: owner ids read `react:/src/Counter.mtm…`.
+        let imports: Vec<String> = hooks
+            .iter()
+            .map(|hook| {
+                if *hook == "useMetamonPubSub" {
+                    format!("{hook} as __metamon_{hook}")
+                } else {
+                    hook.to_string()
+                }
+            })
+            .collect();
         out.push_str(&format!(
             "import {{ {} }} from {};",
-            hooks.join(", "),
+            imports.join(", "),
             json(parsed.target.runtime_module())
         ));
+        if hooks.contains(&"useMetamonPubSub") {
+            out.push_str("const useMetamonPubSub = () => __metamon_useMetamonPubSub(import.meta);");
+        }
     }
     if !parsed.channels.is_empty() {
         out.push_str(&channels_code(&parsed.channels, bound));

@@ -223,9 +223,24 @@ mod tests {
         let worker = NodeWorker::new();
         let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
         let path = repo.join("Probe.svelte");
-        let compile = || worker.compile_framework(WorkerKind::Svelte, "Probe.svelte", &path, source, source, &options).unwrap();
+        let compile = || {
+            worker
+                .compile_framework(
+                    WorkerKind::Svelte,
+                    "Probe.svelte",
+                    &path,
+                    source,
+                    source,
+                    &options,
+                )
+                .unwrap()
+        };
         let first = compile();
-        assert!(first.code.contains("svelte/internal/client"), "{}", first.code);
+        assert!(
+            first.code.contains("svelte/internal/client"),
+            "{}",
+            first.code
+        );
         {
             let mut slot = worker.process.lock().unwrap();
             let process = slot.as_mut().unwrap();
