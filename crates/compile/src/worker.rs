@@ -40,11 +40,24 @@ impl Drop for Process {
     }
 }
 
-/// A handle to the worker; it starts on first use.
-#[derive(Default)]
+/// Handles to the workers (one per core, at most four); each starts on first use. A file is
+/// always compiled by the same worker: Vue's "only the template changed" check compares with
+/// the file's previous compile.
 pub struct NodeWorker {
-    process: Mutex<Option<Process>>,
+    processes: Vec<Mutex<Option<Process>>>,
     next_id: Mutex<u64>,
+}
+
+impl Default for NodeWorker {
+    fn default() -> Self {
+        let count = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        Self {
+            processes: (0..count).map(|_| Mutex::new(None)).collect(),
+            next_id: Mutex::new(0),
+        }
+    }
 }
 
 impl NodeWorker {
@@ -121,8 +134,22 @@ impl NodeWorker {
     }
 
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
+    /// The worker that compiles this file.
+    fn slot_for(&self, filename: &Value) -> &Mutex<Option<Process>> {
+        let hash = filename
+            .to_string()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        &self.processes[(hash % self.processes.len() as u64) as usize]
+    }
+
     fn request(&self, request: &Value, root: &Path) -> Result<Value, String> {
-        let mut slot = self.process.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self
+            .slot_for(&request["filename"])
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let mut last_error = String::new();
         for _ in 0..2 {
             if slot.is_none() {
@@ -242,7 +269,7 @@ mod tests {
             first.code
         );
         {
-            let mut slot = worker.process.lock().unwrap();
+            let mut slot = worker.slot_for(&json!(path)).lock().unwrap();
             let process = slot.as_mut().unwrap();
             process.child.kill().unwrap();
             process.child.wait().unwrap();
