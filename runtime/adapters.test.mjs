@@ -1,18 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
+import { useBrowserBuilds } from './node-support.mjs';
 
 // Cross-framework: the Vue, Svelte, Solid and React adapters all sit on core.js's
 // signals, so a write through any of them reaches readers in all the others.
 // `solid-js` needs its reactive (browser) build: see solid.test.mjs.
-const hook = `
-export async function resolve(specifier, context, next) {
-  if (specifier === 'solid-js' || specifier.startsWith('solid-js/')) {
-    return next(specifier, { ...context, conditions: ['browser', ...context.conditions.filter((c) => c !== 'node')] });
-  }
-  return next(specifier, context);
-}`;
-register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
+useBrowserBuilds(['solid-js']);
 
 let skipReason = false;
 let Vue, Solid, Store, React, ReactDOMServer;

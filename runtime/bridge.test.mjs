@@ -1,7 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { useBrowserBuilds, loadDom, installDom } from './node-support.mjs';
 
 // Bridges (runtime/bridge/*.js): components of one framework rendered inside
 // components of another. Needs a DOM: `happy-dom` resolved from the repo
@@ -11,61 +10,16 @@ import { pathToFileURL } from 'node:url';
 // Like solid.test.mjs / svelte-runes.test.mjs, a resolve hook adds the `browser`
 // condition for `solid-js*` and `svelte*` (their Node builds are server builds).
 // This file runs in its own process under `node --test`.
-const hook = `
-export async function resolve(specifier, context, next) {
-  if (specifier === 'solid-js' || specifier.startsWith('solid-js/') || specifier === 'svelte' || specifier.startsWith('svelte/')) {
-    return next(specifier, { ...context, conditions: ['browser', ...context.conditions.filter((c) => c !== 'node')] });
-  }
-  return next(specifier, context);
-}`;
-register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
+useBrowserBuilds(['solid-js', 'svelte']);
 
 let skipReason = false;
 let domWindow = null;
-
-async function loadDom() {
-  const fromEnv = process.env.METAMON_TEST_DOM;
-  try {
-    if (fromEnv) {
-      const { createRequire } = await import('node:module');
-      const resolved = createRequire(pathToFileURL(fromEnv.replace(/\/?$/, '/')).href).resolve(fromEnv);
-      return await import(pathToFileURL(resolved).href);
-    }
-    return await import('happy-dom');
-  } catch (err) {
-    return err;
-  }
-}
 
 const HappyDOM = await loadDom();
 if (HappyDOM instanceof Error) {
   skipReason = `no DOM library: install happy-dom as a devDependency (or set METAMON_TEST_DOM to its path): ${HappyDOM.code || HappyDOM.message}`;
 } else {
-  // Install the window's globals (document, Node, HTMLElement, …) before any
-  // framework is imported: react-dom and Vue look for `document` at load time.
-  domWindow = new HappyDOM.Window({ url: 'http://localhost/' });
-  const names = new Set();
-  for (let o = domWindow; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    for (const name of Object.getOwnPropertyNames(o)) names.add(name);
-  }
-  const override = new Set(['Event', 'CustomEvent', 'EventTarget', 'navigator']);
-  for (const name of names) {
-    if (name === 'constructor' || name === 'window' || name === 'globalThis' || name === 'self') continue;
-    if (name in globalThis && !override.has(name)) continue;
-    let value;
-    try {
-      value = domWindow[name];
-    } catch {
-      continue;
-    }
-    Object.defineProperty(globalThis, name, {
-      value: typeof value === 'function' && !/^[A-Z]/.test(name) ? value.bind(domWindow) : value,
-      configurable: true,
-      writable: true,
-    });
-  }
-  globalThis.window = domWindow;
-  globalThis.self = domWindow;
+  domWindow = installDom(HappyDOM);
 }
 
 let React, ReactDOM, ReactDOMClient, Vue, Solid, SolidWeb, Svelte, compile;

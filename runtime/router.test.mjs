@@ -1,7 +1,6 @@
 import { test, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { useBrowserBuilds, loadDom, installDom } from './node-support.mjs';
 
 // The client router (runtime/router.js). Matching is pure; the rest needs a DOM: `happy-dom`
 // resolved from the repo (devDependency) or its path in METAMON_TEST_DOM; skipped otherwise.
@@ -11,34 +10,15 @@ import { pathToFileURL } from 'node:url';
 // `/@metamon/bridge/<fw>.js` the real bridge files. Like bridge.test.mjs it adds the `browser`
 // condition for solid-js / svelte. This file runs in its own process under `node --test`.
 const bridgeDir = new URL('./bridge/', import.meta.url).href;
-const hook = `
-export async function resolve(specifier, context, next) {
-  if (specifier === '/@metamon/routes.js') {
+useBrowserBuilds(
+  ['solid-js', 'svelte'],
+  `if (specifier === '/@metamon/routes.js') {
     return { url: 'data:text/javascript,export const routes = []; export const layouts = {}; export const notFound = null;', shortCircuit: true };
   }
   if (specifier.startsWith('/@metamon/bridge/')) {
     return { url: ${JSON.stringify(bridgeDir)} + specifier.slice('/@metamon/bridge/'.length), shortCircuit: true };
-  }
-  if (specifier === 'solid-js' || specifier.startsWith('solid-js/') || specifier === 'svelte' || specifier.startsWith('svelte/')) {
-    return next(specifier, { ...context, conditions: ['browser', ...context.conditions.filter((c) => c !== 'node')] });
-  }
-  return next(specifier, context);
-}`;
-register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
-
-async function loadDom() {
-  const fromEnv = process.env.METAMON_TEST_DOM;
-  try {
-    if (fromEnv) {
-      const { createRequire } = await import('node:module');
-      const resolved = createRequire(pathToFileURL(fromEnv.replace(/\/?$/, '/')).href).resolve(fromEnv);
-      return await import(pathToFileURL(resolved).href);
-    }
-    return await import('happy-dom');
-  } catch (err) {
-    return err;
-  }
-}
+  }`,
+);
 
 let skip = false;
 let domWindow = null;
@@ -46,29 +26,7 @@ const HappyDOM = await loadDom();
 if (HappyDOM instanceof Error) {
   skip = `no DOM library (happy-dom): ${HappyDOM.code || HappyDOM.message}`;
 } else {
-  domWindow = new HappyDOM.Window({ url: 'http://localhost/' });
-  const names = new Set();
-  for (let o = domWindow; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-    for (const name of Object.getOwnPropertyNames(o)) names.add(name);
-  }
-  const override = new Set(['Event', 'CustomEvent', 'EventTarget', 'navigator']);
-  for (const name of names) {
-    if (name === 'constructor' || name === 'window' || name === 'globalThis' || name === 'self') continue;
-    if (name in globalThis && !override.has(name)) continue;
-    let value;
-    try {
-      value = domWindow[name];
-    } catch {
-      continue;
-    }
-    Object.defineProperty(globalThis, name, {
-      value: typeof value === 'function' && !/^[A-Z]/.test(name) ? value.bind(domWindow) : value,
-      configurable: true,
-      writable: true,
-    });
-  }
-  globalThis.window = domWindow;
-  globalThis.self = domWindow;
+  domWindow = installDom(HappyDOM);
 }
 
 const router = await import('./router.js');

@@ -1,20 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
+import { useBrowserBuilds } from './node-support.mjs';
 
 // Under Node, `solid-js` resolves (`node` export condition) to its server build,
 // which is not reactive. This file runs in its own process under `node --test`,
 // so it registers a resolve hook that adds the `browser` condition for
 // `solid-js` — for this test *and* for `./solid.js`, which imports 'solid-js'
 // exactly as it is served — before importing either.
-const hook = `
-export async function resolve(specifier, context, next) {
-  if (specifier === 'solid-js' || specifier.startsWith('solid-js/')) {
-    return next(specifier, { ...context, conditions: ['browser', ...context.conditions.filter((c) => c !== 'node')] });
-  }
-  return next(specifier, context);
-}`;
-register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
+useBrowserBuilds(['solid-js']);
 
 let Solid = null;
 let skipReason = false;

@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { register } from 'node:module';
+import { useBrowserBuilds } from './node-support.mjs';
 
 // The reactive (client) builds of `svelte`, `svelte/store`, `svelte/reactivity`
 // are selected by the `browser` export condition. This file runs in its own
 // process under `node --test`, so it registers a resolve hook adding that
 // condition for `svelte*` before importing svelte or ./svelte.js.
-const hook = `
-export async function resolve(specifier, context, next) {
-  if (specifier === 'svelte' || specifier.startsWith('svelte/')) {
-    return next(specifier, { ...context, conditions: ['browser', ...context.conditions.filter((c) => c !== 'node')] });
-  }
-  return next(specifier, context);
-}`;
-register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
+useBrowserBuilds(['svelte']);
 
 let Svelte = null;
 let compileModule = null;
