@@ -242,3 +242,35 @@ export function registerExportsForReactRefresh(filename, moduleExports) {
 }
 
 export const __hmr_import = (url) => import(/* @vite-ignore */ url);
+
+// Constant elements (see crates/compile/src/constant_elements.rs): the compiler turns every
+// element whose props are literals and module-level names into
+//   __metamon_elHit(id, deps) || __metamon_elKeep(id, deps, jsx(...))
+// On the first render after a hot update of the module, an element whose JSX text and
+// dependencies (compared by identity) are unchanged comes back as the very object React
+// already rendered, so React skips that subtree (a root edit does not re-render every child).
+// Every other render creates fresh elements, as React expects.
+function sameDeps(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** `[hit, keep]` for one evaluation of a module, given its `import.meta.hot`. */
+export function constantElements(hot) {
+  const data = hot && hot.data;
+  if (!data) return [() => undefined, (id, deps, element) => element];
+  const cache = data.metamonElements || (data.metamonElements = new Map());
+  const version = (data.metamonElementsVersion = (data.metamonElementsVersion || 0) + 1);
+  const hit = (id, deps) => {
+    const entry = cache.get(id);
+    if (!entry || entry.version === version || !sameDeps(entry.deps, deps)) return undefined;
+    entry.version = version;
+    return entry.element;
+  };
+  const keep = (id, deps, element) => {
+    cache.set(id, { version, deps, element });
+    return element;
+  };
+  return [hit, keep];
+}

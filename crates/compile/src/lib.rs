@@ -2,6 +2,7 @@
 //! React and plain scripts compile in Rust with oxc; Vue, Svelte and Solid go through the
 //! frameworks' own compilers in a Node worker; CSS goes through lightningcss.
 
+mod constant_elements;
 mod css;
 mod local_state;
 mod mtm;
@@ -40,6 +41,9 @@ pub struct Options {
     pub solid_include: GlobSet,
     /// Browserslist queries CSS is lowered for (empty: as written).
     pub css_targets: Vec<String>,
+    /// JSX through React's development runtime (`jsxDEV` with file, line and column of each
+    /// element). React 19 ignores that source information, so the server turns it off there.
+    pub jsx_dev_runtime: bool,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -52,6 +56,7 @@ impl Options {
             hmr,
             solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid"),
             css_targets: Vec::new(),
+            jsx_dev_runtime: true,
         }
     }
 }
@@ -125,6 +130,7 @@ pub fn compile(
         ModuleKind::Script => {
             let script = ScriptOptions {
                 react_refresh: options.hmr,
+                jsx_dev_runtime: options.jsx_dev_runtime,
                 ..ScriptOptions::default()
             };
             compile_script(file, source, &script)

@@ -45,6 +45,7 @@ pub(crate) fn compile_mtm(
                     react_refresh: options.hmr,
                     force_tsx: true,
                     original: Some(original.clone()),
+                    jsx_dev_runtime: options.jsx_dev_runtime,
                 };
                 compile_script(file, &source, &script)?
             } else {

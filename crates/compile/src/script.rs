@@ -21,6 +21,9 @@ pub struct ScriptOptions {
     pub force_tsx: bool,
     /// The text the source map should embed (the whole `.mtm` file for `.mtm` bodies).
     pub original: Option<String>,
+    /// `jsxDEV` from `react/jsx-dev-runtime` (with each element's file, line and column)
+    /// rather than `jsx` from `react/jsx-runtime`.
+    pub jsx_dev_runtime: bool,
 }
 
 /// Compiles a script module. `file` names the module in diagnostics and the source map.
@@ -56,7 +59,7 @@ pub fn compile_script(
     let transform = TransformOptions {
         jsx: JsxOptions {
             runtime: JsxRuntime::Automatic,
-            development: true,
+            development: options.jsx_dev_runtime,
             refresh: options.react_refresh.then(ReactRefreshOptions::default),
             ..JsxOptions::enable()
         },
@@ -72,6 +75,15 @@ pub fn compile_script(
             transformed.diagnostics.errors(),
         ));
     }
+    let cached_elements = if options.react_refresh {
+        crate::constant_elements::cache_constant_elements(
+            &mut program,
+            &transformed.scoping,
+            &allocator,
+        )
+    } else {
+        0
+    };
     let codegen_options = CodegenOptions {
         source_map_path: Some(path.to_path_buf()),
         ..CodegenOptions::default()
@@ -81,9 +93,22 @@ pub fn compile_script(
         .map
         .and_then(|m| serde_json::from_str(&m.to_json_string()).ok());
     let mut code = generated.code;
+    let mut header = String::new();
+    if cached_elements > 0 {
+        header.push_str(&format!(
+            "import {{ constantElements as __metamon_constantElements }} from \"/@metamon/react-refresh\";\n\
+             const [{}, {}] = __metamon_constantElements(import.meta.hot);\n",
+            crate::constant_elements::HIT,
+            crate::constant_elements::KEEP
+        ));
+    }
     if options.react_refresh && code.contains("$RefreshReg$(") {
-        let (header, footer) = refresh_wrapper(file);
-        code = format!("{header}{code}{footer}");
+        let (refresh_header, footer) = refresh_wrapper(file);
+        header.push_str(&refresh_header);
+        code.push_str(&footer);
+    }
+    if !header.is_empty() {
+        code = format!("{header}{code}");
         if let Some(map) = map.as_mut() {
             shift_map(map, header.lines().count());
         }

@@ -80,6 +80,26 @@ fn tsx_native_component() {
     ));
 }
 
+/// Only elements built from literals and module-level names are cached across hot updates;
+/// anything naming a prop, state or a local stays a plain `jsx()` call.
+#[test]
+fn constant_elements_are_cached_across_hot_updates() {
+    let mut options = Options::new("/tmp", true);
+    options.jsx_dev_runtime = false;
+    let source = "import Child from './Child.jsx';\nconst LABEL = 'x';\nexport default function App({ title }) {\n  const local = 1;\n  return <main><h1>{title}</h1><Child label={LABEL} /><Child n={local} /><p>static</p></main>;\n}\nexport const top = <p>module level</p>;\n";
+    let code = compile(
+        "src/App.jsx",
+        Path::new("src/App.jsx"),
+        source.as_bytes(),
+        &options,
+        &NodeWorker::new(),
+    )
+    .expect("compiles")
+    .code;
+    insta::assert_snapshot!(code);
+    assert_eq!(code.matches("__metamon_elHit(").count(), 2, "{code}");
+}
+
 #[test]
 fn plain_ts_module_has_no_refresh_wrapper() {
     let code = react(

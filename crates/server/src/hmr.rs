@@ -113,6 +113,10 @@ impl DevServer {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .keys_for_file(&file);
+        if keys.is_empty() || !file.exists() {
+            // A file added or removed can change what an import resolves to.
+            self.resolver.clear_cache();
+        }
         if keys.is_empty() {
             if relative.ends_with(".css") && file.exists() {
                 // A stylesheet the page links (`<link rel=stylesheet>`): swap the link.

@@ -268,7 +268,23 @@ fn compile_options(root: &std::path::Path, config: &Config) -> Options {
     let mut options = Options::new(root, true);
     options.solid_include = Config::glob_set(&config.solid_include);
     options.css_targets = config.css_targets.clone();
+    options.jsx_dev_runtime = react_major(root).is_none_or(|major| major < 19);
     options
+}
+
+/// The major version of the React the app resolves (Node's lookup: `node_modules` here or in
+/// a parent folder), if any.
+fn react_major(root: &std::path::Path) -> Option<u64> {
+    let manifest = root
+        .ancestors()
+        .find_map(|dir| std::fs::read(dir.join("node_modules/react/package.json")).ok())?;
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+    manifest["version"]
+        .as_str()?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// Starts the dev server and runs until the process ends.

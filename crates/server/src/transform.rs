@@ -11,7 +11,7 @@ use metamon_compile::{
     Compiled, Diagnostic, ModuleKind, compile, compile_css, css_module_js, module_kind,
 };
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where an import points once resolved.
@@ -297,12 +297,26 @@ impl DevServer {
             map_comment,
             framework: host_framework,
         });
+        // Only imports new to the graph need their file looked up (a root importing a
+        // thousand components must not cost a thousand path walks per save).
+        let unknown: Vec<&String> = {
+            let graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+            project_imports
+                .iter()
+                .filter(|module| !graph.modules.contains_key(*module))
+                .collect()
+        };
+        let unknown_files: Vec<(&String, PathBuf)> = unknown
+            .into_iter()
+            .filter_map(|module| {
+                crate::security::file_for_url(&self.root, split_key(module).0)
+                    .ok()
+                    .map(|file| (module, file))
+            })
+            .collect();
         let mut graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
-        for module in &project_imports {
-            let (path, _) = split_key(module);
-            if let Ok(imported_file) = crate::security::file_for_url(&self.root, path) {
-                graph.ensure(module, &imported_file);
-            }
+        for (module, imported_file) in unknown_files {
+            graph.ensure(module, &imported_file);
         }
         graph.ensure(key, file);
         graph.set_transformed(key, transformed.clone(), project_imports);
@@ -321,6 +335,18 @@ impl DevServer {
                 Some(Target::React)
             }
             ModuleKind::Mtm => {
+                // The last good transform knows its target: no need to read the file again.
+                if let Some(transformed) = self
+                    .graph
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .modules
+                    .get(url_path)
+                    .filter(|node| !node.stale)
+                    .and_then(|node| node.transformed.clone())
+                {
+                    return transformed.framework;
+                }
                 let file = crate::security::file_for_url(&self.root, url_path).ok()?;
                 let bytes = std::fs::read(file).ok()?;
                 metamon_mtm::parse(url_path, &bytes)
@@ -379,10 +405,8 @@ impl DevServer {
             .resolver
             .resolve(base, &request)
             .map_err(|error| format!("cannot resolve `{specifier}`: {error}"))?;
-        let resolved = resolution
-            .path()
-            .canonicalize()
-            .map_err(|e| format!("cannot resolve `{specifier}`: {e}"))?;
+        // The resolver follows symlinks itself (cached): its path is the real one.
+        let resolved = resolution.path();
         let relative = resolved.strip_prefix(&self.root).map_err(|_| {
             format!("`{specifier}` is outside the project root, which is all the dev server serves")
         })?;

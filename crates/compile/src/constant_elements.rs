@@ -1,0 +1,271 @@
+//! React elements that cannot change between renders (only literals and module-level names in
+//! their props) are handed to React as the very same object on the first render after a hot
+//! update of their module, so React skips the unchanged subtrees: saving the root of a
+//! thousand-component app re-renders the root, not the thousand children. Every other render
+//! creates fresh elements, as React expects (see `constantElements` in
+//! `runtime/react-refresh.js`).
+//!
+//! Runs on the transformed program (JSX already turned into `jsx()`/`jsxDEV()` calls): each
+//! constant call inside a function becomes
+//! `__metamon_elHit(id, [deps]) || __metamon_elKeep(id, [deps], call)`, where `id` names the
+//! element's JSX text (and which occurrence of it) and `deps` are the module-level values it
+//! uses, compared by identity.
+
+use oxc::allocator::{Allocator, TakeIn, Vec as ArenaVec};
+use oxc::ast::ast::{
+    Argument, ArrayExpressionElement, Expression, Function, ImportDeclarationSpecifier,
+    LogicalOperator, ObjectPropertyKind, Program, PropertyKind, Statement, UnaryOperator,
+};
+use oxc::ast::builder::AstBuilder;
+use oxc::ast_visit::{VisitMut, walk_mut};
+use oxc::semantic::Scoping;
+use oxc::span::{GetSpan, SPAN};
+use oxc::syntax::scope::ScopeFlags;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+pub const HIT: &str = "__metamon_elHit";
+pub const KEEP: &str = "__metamon_elKeep";
+
+/// Wraps the constant elements of `program`; returns how many were wrapped.
+pub fn cache_constant_elements<'a>(
+    program: &mut Program<'a>,
+    scoping: &Scoping,
+    allocator: &'a Allocator,
+) -> usize {
+    let jsx_functions: HashSet<String> = program
+        .body
+        .iter()
+        .filter_map(|statement| match statement {
+            Statement::ImportDeclaration(import)
+                if import.source.value.ends_with("/jsx-dev-runtime")
+                    || import.source.value.ends_with("/jsx-runtime") =>
+            {
+                import.specifiers.as_ref()
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|specifier| match specifier {
+            ImportDeclarationSpecifier::ImportSpecifier(s) => Some(s.local.name.to_string()),
+            _ => None,
+        })
+        .collect();
+    if jsx_functions.is_empty() {
+        return 0;
+    }
+    let mut cache = ElementCache {
+        builder: AstBuilder::new(allocator),
+        allocator,
+        scoping,
+        source: program.source_text,
+        jsx_functions,
+        function_depth: 0,
+        occurrences: HashMap::new(),
+        wrapped: 0,
+    };
+    cache.visit_program(program);
+    cache.wrapped
+}
+
+struct ElementCache<'a, 's> {
+    builder: AstBuilder<'a>,
+    allocator: &'a Allocator,
+    scoping: &'s Scoping,
+    source: &'a str,
+    jsx_functions: HashSet<String>,
+    function_depth: usize,
+    occurrences: HashMap<u64, usize>,
+    wrapped: usize,
+}
+
+impl<'a> ElementCache<'a, '_> {
+    fn is_jsx_call(&self, expression: &Expression<'a>) -> bool {
+        matches!(expression, Expression::CallExpression(call)
+            if matches!(&call.callee, Expression::Identifier(id) if self.jsx_functions.contains(id.name.as_str())))
+    }
+
+    /// Whether `expression` evaluates to the same value whenever the module-level names it
+    /// uses (collected in `deps`) hold the same values.
+    fn is_constant(&self, expression: &Expression<'a>, deps: &mut Deps) -> bool {
+        match expression {
+            Expression::StringLiteral(_)
+            | Expression::NumericLiteral(_)
+            | Expression::BooleanLiteral(_)
+            | Expression::NullLiteral(_)
+            | Expression::BigIntLiteral(_) => true,
+            Expression::TemplateLiteral(template) => template.expressions.is_empty(),
+            Expression::UnaryExpression(unary) => {
+                unary.operator == UnaryOperator::Void && unary.argument.is_literal()
+            }
+            Expression::ThisExpression(_) => {
+                add_dep(deps, Dep::This);
+                true
+            }
+            Expression::Identifier(identifier) => {
+                let local = identifier.reference_id.get().is_some_and(|reference| {
+                    self.scoping
+                        .get_reference(reference)
+                        .symbol_id()
+                        .is_some_and(|symbol| {
+                            self.scoping.symbol_scope_id(symbol) != self.scoping.root_scope_id()
+                        })
+                });
+                if !local {
+                    add_dep(deps, Dep::Name(identifier.name.to_string()));
+                }
+                !local
+            }
+            Expression::ParenthesizedExpression(inner) => self.is_constant(&inner.expression, deps),
+            Expression::ObjectExpression(object) => object.properties.iter().all(|property| {
+                matches!(property, ObjectPropertyKind::ObjectProperty(p)
+                    if p.kind == PropertyKind::Init && !p.computed && !p.method
+                        && self.is_constant(&p.value, deps))
+            }),
+            Expression::ArrayExpression(array) => array.elements.iter().all(|element| {
+                !matches!(
+                    element,
+                    ArrayExpressionElement::SpreadElement(_) | ArrayExpressionElement::Elision(_)
+                ) && element
+                    .as_expression()
+                    .is_some_and(|e| self.is_constant(e, deps))
+            }),
+            Expression::CallExpression(call) if self.is_jsx_call(expression) => {
+                call.arguments.iter().all(|argument| {
+                    !matches!(argument, Argument::SpreadElement(_))
+                        && argument
+                            .as_expression()
+                            .is_some_and(|e| self.is_constant(e, deps))
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// The cache key: the element's JSX text, and which occurrence of that text in the file.
+    fn element_id(&mut self, expression: &Expression<'a>) -> Option<String> {
+        let span = expression.span();
+        let text = self.source.get(span.start as usize..span.end as usize)?;
+        if text.is_empty() {
+            return None;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        let hash = hasher.finish();
+        let occurrence = self.occurrences.entry(hash).or_default();
+        *occurrence += 1;
+        Some(format!("{hash:x}:{occurrence}"))
+    }
+
+    fn deps_array(&self, deps: &[Dep]) -> Expression<'a> {
+        let elements = deps.iter().map(|dep| {
+            ArrayExpressionElement::from(match dep {
+                Dep::This => Expression::new_this_expression(SPAN, &self.builder),
+                Dep::Name(name) => Expression::new_identifier(
+                    SPAN,
+                    self.allocator.alloc_str(name) as &str,
+                    &self.builder,
+                ),
+            })
+        });
+        Expression::new_array_expression(
+            SPAN,
+            ArenaVec::from_iter_in(elements, &self.builder),
+            &self.builder,
+        )
+    }
+
+    fn wrap(&mut self, expression: &mut Expression<'a>, id: &str, deps: &[Dep]) {
+        let span = expression.span();
+        let call = expression.take_in(&self.builder);
+        let id = || {
+            Expression::new_string_literal(
+                SPAN,
+                self.allocator.alloc_str(id) as &str,
+                None,
+                &self.builder,
+            )
+        };
+        let function = |name: &'static str| Expression::new_identifier(SPAN, name, &self.builder);
+        let hit = Expression::new_call_expression(
+            span,
+            function(HIT),
+            None,
+            ArenaVec::from_iter_in(
+                [Argument::from(id()), Argument::from(self.deps_array(deps))],
+                &self.builder,
+            ),
+            false,
+            &self.builder,
+        );
+        let keep = Expression::new_call_expression(
+            span,
+            function(KEEP),
+            None,
+            ArenaVec::from_iter_in(
+                [
+                    Argument::from(id()),
+                    Argument::from(self.deps_array(deps)),
+                    Argument::from(call),
+                ],
+                &self.builder,
+            ),
+            false,
+            &self.builder,
+        );
+        *expression =
+            Expression::new_logical_expression(span, hit, LogicalOperator::Or, keep, &self.builder);
+        self.wrapped += 1;
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Dep {
+    This,
+    Name(String),
+}
+
+/// The names an element uses, in first-use order, each once.
+#[derive(Default)]
+struct Deps {
+    list: Vec<Dep>,
+    seen: HashSet<Dep>,
+}
+
+fn add_dep(deps: &mut Deps, dep: Dep) {
+    if deps.seen.insert(dep.clone()) {
+        deps.list.push(dep);
+    }
+}
+
+impl<'a> VisitMut<'a> for ElementCache<'a, '_> {
+    fn visit_function(&mut self, function: &mut Function<'a>, flags: ScopeFlags) {
+        self.function_depth += 1;
+        walk_mut::walk_function(self, function, flags);
+        self.function_depth -= 1;
+    }
+
+    fn visit_arrow_function_expression(
+        &mut self,
+        arrow: &mut oxc::ast::ast::ArrowFunctionExpression<'a>,
+    ) {
+        self.function_depth += 1;
+        walk_mut::walk_arrow_function_expression(self, arrow);
+        self.function_depth -= 1;
+    }
+
+    fn visit_expression(&mut self, expression: &mut Expression<'a>) {
+        if self.function_depth > 0 && self.is_jsx_call(expression) {
+            let mut deps = Deps::default();
+            if self.is_constant(expression, &mut deps)
+                && let Some(id) = self.element_id(expression)
+            {
+                // Inner elements first: when this one changes, its unchanged children still hit.
+                walk_mut::walk_expression(self, expression);
+                self.wrap(expression, &id, &deps.list);
+                return;
+            }
+        }
+        walk_mut::walk_expression(self, expression);
+    }
+}
