@@ -101,6 +101,7 @@ async function startServer(kind, dir) {
 
 async function measureEdits(page, file, re, make, selector, counter, before) {
   const out = [];
+  const phases = [];
   let kept = true;
   const start = Number((fs.readFileSync(file, 'utf8').match(re)?.[0].match(/(\d+)$/) || [0, 0])[1]);
   for (let r = start + 1; r <= start + rounds; r++) {
@@ -120,14 +121,42 @@ async function measureEdits(page, file, re, make, selector, counter, before) {
     out.push((await page.evaluate(() => window.__seen)) - written);
     if ((await page.textContent(counter)) !== before) kept = false;
     await new Promise((r) => setTimeout(r, 150));
+    // Metamon's trace of the update (`__METAMON__.lastUpdate()`): where the time went.
+    const update = await page.evaluate(() => window.__METAMON__?.lastUpdate?.() ?? null);
+    if (update?.phases) phases.push(update.phases);
   }
   out.sort((a, b) => a - b);
-  return { median: +out[Math.floor(out.length / 2)].toFixed(1), p95: +out[Math.min(out.length - 1, Math.floor(out.length * 0.95))].toFixed(1), kept };
+  const trace = phases.length ? Object.fromEntries(['debounce', 'compile', 'transfer', 'apply'].map((k) => [k, median(phases.map((p) => p[k]).filter((v) => v != null))])) : null;
+  return { median: +out[Math.floor(out.length / 2)].toFixed(1), p95: +out[Math.min(out.length - 1, Math.floor(out.length * 0.95))].toFixed(1), kept, trace };
+}
+
+function median(values) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return +sorted[Math.floor(sorted.length / 2)].toFixed(1);
+}
+
+/**
+ * Where a cold start goes: the page's module requests, and how long this Chromium takes just to
+ * fetch those URLs again (no evaluation) — the floor any unbundled dev server shares.
+ */
+async function coldTrace(page) {
+  return page.evaluate(async () => {
+    const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => new URL(u).origin === location.origin);
+    const started = performance.now();
+    const queue = [...urls];
+    await Promise.all(Array.from({ length: 6 }, async () => {
+      while (queue.length) await fetch(queue.shift(), { cache: 'no-store' }).then((r) => r.arrayBuffer());
+    }));
+    return { requests: urls.length, refetchMs: Math.round(performance.now() - started) };
+  });
 }
 
 async function coldStart(browser, kind, dir, n) {
   const server = await startServer(kind, dir);
   const page = await browser.newPage();
+  // Every module request is kept (the default buffer stops at 250 entries).
+  await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
   await page.goto(server.url);
   await page.waitForSelector(`#c${n - 1}`, { timeout: 300000 });
   const ms = performance.now() - server.started;
@@ -138,11 +167,12 @@ async function benchApp(browser, name, kind) {
   const app = APPS[name];
   const dir = generate(name, kind);
   clearCaches(dir);
-  const cold = await coldStart(browser, kind, dir, app.n);
-  await cold.page.close();
-  await cold.server.close();
+  const coldRun = await coldStart(browser, kind, dir, app.n);
+  await coldRun.page.close();
+  await coldRun.server.close();
   const warm = await coldStart(browser, kind, dir, app.n);
   const { page, server } = warm;
+  const cold = { ...(await coldTrace(page)), pageLoadMs: Math.round(warm.ms) };
   const leafIndex = Math.floor(app.n / 2);
   const counter = `#c${leafIndex} button`;
   for (let k = 0; k < 3; k++) await page.click(counter);
@@ -153,7 +183,7 @@ async function benchApp(browser, name, kind) {
   const peakRss = server.peak();
   await page.close();
   await server.close();
-  return { app: name, server: kind, n: app.n, coldMs: Math.round(cold.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss) };
+  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold };
 }
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -169,6 +199,9 @@ try {
   await browser.close();
 }
 
+// The report: printed, and written beside the JSON.
+const report = [];
+const print = (text) => { report.push(text); console.log(text); };
 const rows = [];
 const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
 for (const name of appNames) {
@@ -188,12 +221,38 @@ for (const name of appNames) {
 const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-console.log(line(header));
-for (const row of rows) console.log(line(row));
+print(line(header));
+for (const row of rows) print(line(row));
+
+// Where the time goes, from metamon's own trace of each update and of the cold start.
+print('\ntrace (metamon, medians in ms): debounce = watcher to batch, compile = server work, transfer = WebSocket, apply = import + framework re-render');
+for (const r of results.filter((r) => r.server === 'metamon')) {
+  for (const kind of ['leaf', 'root']) {
+    const t = r[kind].trace;
+    if (t) print(`  ${r.app} ${kind}: debounce ${t.debounce}, compile ${t.compile}, transfer ${t.transfer}, apply ${t.apply}`);
+  }
+}
+print('cold start: module requests, and the time this Chromium takes only to fetch them again (6 connections, no evaluation)');
+for (const r of results) print(`  ${r.app} ${r.server}: ${r.coldTrace.requests} requests, refetch ${r.coldTrace.refetchMs} ms, page load ${r.coldTrace.pageLoadMs} ms`);
+
+// The goals of the benchmark issue, checked on this run.
+const get = (app, server) => results.find((r) => r.app === app && r.server === server);
+const goals = [];
+const goal = (label, value, limit) => value != null && goals.push(`  ${value <= limit ? 'met    ' : 'not met'}  ${label}: ${value.toFixed(2)} (goal ≤ ${limit})`);
+const rel = (app, pick) => get(app, 'metamon') && get(app, 'vite') ? pick(get(app, 'metamon')) / pick(get(app, 'vite')) : null;
+const size = (app) => get(app, 'metamon')?.n;
+goal(`leaf save→DOM, React ${size('react')}, metamon/vite`, rel('react', (r) => r.leaf.median), 0.25);
+goal(`root save→DOM, React ${size('react')}, metamon/vite`, rel('react', (r) => r.root.median), 0.5);
+goal(`cold start (warm dep cache), React ${size('react')}, metamon/vite`, rel('react', (r) => r.warmMs), 0.33);
+goal(`dev-server peak RSS, React ${size('react')}, metamon/vite`, rel('react', (r) => r.peakRssMb), 0.33);
+if (get('react-10k', 'metamon') && get('react', 'metamon')) goal(`leaf save→DOM, metamon ${size('react-10k')} / ${size('react')} components`, get('react-10k', 'metamon').leaf.median / get('react', 'metamon').leaf.median, 1.2);
+for (const app of ['vue', 'svelte', 'solid']) goal(`leaf save→DOM, ${app}, metamon/vite`, rel(app, (r) => r.leaf.median), 0.5);
+if (goals.length) print(`\ngoals (this run${quick ? ', quick mode: small apps, not the goal sizes' : ''}):\n${goals.join('\n')}`);
 
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 fs.writeFileSync(path.join(here, 'results', quick ? 'quick.json' : 'latest.json'), JSON.stringify({ date: new Date().toISOString(), rounds, results }, null, 2));
 fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
+fs.writeFileSync(path.join(here, 'results', quick ? 'quick.txt' : 'latest.txt'), `${report.join('\n')}\n`);
 
 /** A small grouped bar chart: leaf and root save→DOM medians per app, metamon beside Vite. */
 function chart(results) {
