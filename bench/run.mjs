@@ -157,7 +157,7 @@ async function coldStart(browser, kind, dir, n) {
   const page = await browser.newPage();
   // Every module request is kept (the default buffer stops at 250 entries).
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
-  await page.goto(server.url);
+  await page.goto(server.url, { waitUntil: 'commit', timeout: 300000 });
   await page.waitForSelector(`#c${n - 1}`, { timeout: 300000 });
   const ms = performance.now() - server.started;
   return { server, page, ms };
