@@ -3,26 +3,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save } from './harness.mjs';
 
 let dir, server, browser, page, log;
 
 before(async () => {
-  dir = copyFixture('frameworks-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  for (const id of ['react-mtm', 'vue-mtm', 'vue-native', 'svelte-mtm', 'svelte-native', 'solid-mtm', 'solid-native']) {
-    await page.waitForSelector(`#${id} .label`, { timeout: 30000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
-  }
-  await page.evaluate(() => { window.__marker = 'kept'; });
+  ({ dir, server, browser, page, log } = await openFixture('frameworks-app', ['react-mtm', 'vue-mtm', 'vue-native', 'svelte-mtm', 'svelte-native', 'solid-mtm', 'solid-native'].map((id) => `#${id} .label`)));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const cases = [
   { id: 'vue-mtm', file: 'src/Board.vue.mtm', from: 'Vue mtm v1', to: 'Vue mtm v2', keepsCounter: true },

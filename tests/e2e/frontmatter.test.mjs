@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, overlayText, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save, overlayText } from './harness.mjs';
 
 let dir, server, browser, page, log;
 const widget = () => path.join(dir, 'src/Widget.mtm');
@@ -64,19 +64,10 @@ function bump() { shared.value++; onHello(shared.value); }
 };
 
 before(async () => {
-  dir = copyFixture('hot-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  await page.waitForSelector('#widget .shared', { timeout: 30000 });
-  await page.evaluate(() => { window.__marker = 'kept'; });
+  ({ dir, server, browser, page, log } = await openFixture('hot-app', '#widget .shared'));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 const core = (expression) => page.evaluate(async (expression) => { const core = await import('/@metamon/core.js'); return new Function('core', `return ${expression}`)(core); }, expression);

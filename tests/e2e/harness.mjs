@@ -83,3 +83,34 @@ export const overlayText = (page) =>
 export function cleanup(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/**
+ * A copy of fixture `name` served by `metamon dev` and opened in a fresh browser, once every
+ * `ready` selector is on the page; the window is marked (`window.__marker = 'kept'`) so a test
+ * can tell that no reload happened. Close it with `closeFixture`.
+ */
+export async function openFixture(name, ready) {
+  const app = { dir: copyFixture(name) };
+  try {
+    app.server = await startServer(app.dir);
+    app.browser = await launchBrowser();
+    Object.assign(app, await openPage(app.browser, app.server.url));
+    for (const selector of [ready].flat()) {
+      await app.page.waitForSelector(selector, { timeout: 30000 }).catch((e) => {
+        throw new Error(`${e.message}\npage log:\n${app.log.join('\n')}\nserver:\n${app.server.output()}`);
+      });
+    }
+    await app.page.evaluate(() => { window.__marker = 'kept'; });
+    return app;
+  } catch (error) {
+    // Nothing may outlive a failed start: a running server would keep the test file alive.
+    await closeFixture(app);
+    throw error;
+  }
+}
+
+export async function closeFixture({ browser, server, dir } = {}) {
+  await browser?.close();
+  await server?.close();
+  if (dir) cleanup(dir);
+}

@@ -4,25 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save } from './harness.mjs';
 
 const levels = ['react-level', 'vue-level', 'svelte-level', 'solid-level'];
 let dir, server, browser, page, log;
 
 before(async () => {
-  dir = copyFixture('nested-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  await page.waitForSelector('#solid-level .label', { timeout: 30000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
-  await page.evaluate(() => { window.__marker = 'kept'; });
+  ({ dir, server, browser, page, log } = await openFixture('nested-app', '#solid-level .label'));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const counters = () => page.evaluate((levels) => levels.map((id) => document.querySelector(`#${id} > .local`)?.textContent), levels);
 

@@ -5,24 +5,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import http from 'node:http';
-import { copyFixture, startServer, launchBrowser, openPage, save, overlayText, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save, overlayText } from './harness.mjs';
 
 let dir, server, browser, page, log;
 
 before(async () => {
-  dir = copyFixture('react-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  await page.waitForSelector('#mtm .label', { timeout: 30000 });
-  await page.evaluate(() => { window.__marker = 'kept'; });
+  ({ dir, server, browser, page, log } = await openFixture('react-app', '#mtm .label'));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 

@@ -5,24 +5,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save } from './harness.mjs';
 
 let dir, server, browser, page, log;
 
 before(async () => {
-  dir = copyFixture('root-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  await page.waitForSelector('.child[data-name="note v1"]', { timeout: 30000 });
-  await page.evaluate(() => { window.__marker = 'kept'; });
+  ({ dir, server, browser, page, log } = await openFixture('root-app', '.child[data-name="note v1"]'));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 const renders = () => page.evaluate(() => ({ ...window.__renders }));

@@ -4,25 +4,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+import { openFixture, closeFixture, save } from './harness.mjs';
 
 const ids = ['react-mtm', 'vue-mtm', 'svelte-mtm', 'solid-mtm'];
 const files = { 'react-mtm': 'src/Counter.mtm', 'vue-mtm': 'src/Board.vue.mtm', 'svelte-mtm': 'src/Users.mtm', 'solid-mtm': 'src/Toggle.mtm' };
 let dir, server, browser, page, log;
 
 before(async () => {
-  dir = copyFixture('frameworks-app');
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  for (const id of ids) await page.waitForSelector(`#${id} .shared`, { timeout: 30000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+  ({ dir, server, browser, page, log } = await openFixture('frameworks-app', ids.map((id) => `#${id} .shared`)));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => closeFixture({ browser, server, dir }));
 
 const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 const texts = (selector) => page.evaluate((selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent), selector);
