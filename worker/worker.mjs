@@ -468,7 +468,10 @@ async function compileSolid(req) {
     if (pos) throw new WorkerError(cleanBabelMessage(firstLine(e.message)), pos);
     throw e;
   }
-  return { code: result.code, map: result.map || null, css: null };
+  // solid-refresh's runtime through Metamon's guard (runtime/solid-refresh.js): a component
+  // that throws while rendering after a hot update is reported and its last good version kept.
+  const code = result.code.replace(/(from\s*)(["'])solid-refresh\2/g, '$1"metamon/solid-refresh"');
+  return { code, map: result.map || null, css: null };
 }
 
 // ---------------------------------------------------------------- dispatch

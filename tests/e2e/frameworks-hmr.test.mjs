@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { openFixture, closeFixture, save } from './harness.mjs';
+import { openFixture, closeFixture, save, overlayText } from './harness.mjs';
 
 let dir, server, browser, page, log;
 
@@ -42,3 +42,28 @@ test('component styles of Vue and Svelte are applied', async () => {
   const colors = await page.evaluate(() => [getComputedStyle(document.querySelector('#vue-mtm .label')).color, getComputedStyle(document.querySelector('#svelte-mtm .label')).color]);
   assert.deepEqual(colors, ['rgb(0, 128, 0)', 'rgb(0, 0, 255)']);
 });
+
+for (const c of cases.filter((c) => c.id.startsWith('solid'))) {
+  test(`${c.id}: a render that throws after an edit is reported; the last good version keeps working and the next save applies`, async () => {
+    const file = path.join(dir, c.file);
+    const label = await page.textContent(`#${c.id} .label`);
+    const count = Number(await page.textContent(`#${c.id} .local`));
+    save(file, (s) => s.replace('return (', 'if (Date.now() > 0) throw new Error("render boom");\n  return ('));
+    await page
+      .waitForFunction(() => document.querySelector('metamon-error-overlay'), null, { timeout: 15000 })
+      .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+    assert.match(await overlayText(page), /render boom/);
+    assert.equal(await page.textContent(`#${c.id} .label`), label, 'the last good version is on the page');
+    await page.click(`#${c.id} .local`);
+    await page
+      .waitForFunction(([id, want]) => document.querySelector(`#${id} .local`)?.textContent === want, [c.id, String(count + 1)], { timeout: 5000 })
+      .catch(() => assert.fail('the component still reacts to clicks'));
+    save(file, (s) => s.replace('if (Date.now() > 0) throw new Error("render boom");\n', '').replace(label, `${label} fixed`));
+    await page
+      .waitForFunction(([id, text]) => document.querySelector(`#${id} .label`)?.textContent === text, [c.id, `${label} fixed`], { timeout: 15000 })
+      .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+    await page.waitForFunction(() => !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 });
+    assert.equal(await page.textContent(`#${c.id} .local`), String(count + 1), 'local state kept');
+    assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  });
+}
