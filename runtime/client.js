@@ -549,7 +549,9 @@ export class HMRClient {
     try {
       // The browser's module cache returns the already evaluated instance: no re-evaluation.
       const namespace = await this.importUpdatedModule({ ...update, timestamp: good.timestamp });
-      const module = good.snapshot ? { ...namespace, ...good.snapshot } : namespace;
+      // `__metamonRollback` tells the accept code this is not the usual next version (Vue must
+      // re-mount the last good component, not just re-render with its template).
+      const module = { ...namespace, ...(good.snapshot || {}), __metamonRollback: true };
       for (const hook of g.__METAMON_ROLLBACK_HOOKS__ || []) await hook(acceptedPath, namespace);
       const mod = this.hotModulesMap.get(path);
       const current = mod ? mod.callbacks.filter(({ deps }) => deps.includes(acceptedPath)) : [];

@@ -220,8 +220,12 @@ async function compileVue(req) {
 
   // --- script
   const out = [];
+  if (hmr) out.push("import { nextTick as __metamon_vueNextTick } from 'vue'");
   let bindings;
   let prevImports;
+  // The script block's map (in the .vue file's own lines): runtime errors in setup name the line.
+  let scriptMap = null;
+  let scriptIndex = 0;
   if (descriptor.script || descriptor.scriptSetup) {
     let script;
     try {
@@ -231,12 +235,14 @@ async function compileVue(req) {
         inlineTemplate,
         genDefaultAs: '_sfc_main',
         templateOptions: inlineTemplate ? templateOptions : undefined,
-        sourceMap: false,
+        sourceMap: true,
       });
     } catch (e) {
       throw vueScriptError(e, descriptor, source);
     }
     bindings = script.bindings;
+    scriptMap = script.map;
+    scriptIndex = out.length;
     out.push(script.content);
     descriptor.__imports = script.imports;
   } else {
@@ -322,6 +328,25 @@ async function compileVue(req) {
   if (dev) out.push(`_sfc_main.__file = ${JSON.stringify(filename)}`);
 
   if (hmr) {
+    // A setup that throws (say, after a hot update) must not abort Vue's patch of the parent
+    // halfway, which would leave a vnode tree no later update can patch: the error is reported
+    // (the HMR client shows it and rolls the module back) and the component renders nothing.
+    out.push(
+      [
+        'if (typeof _sfc_main.setup === "function") {',
+        '  const __metamon_setup = _sfc_main.setup',
+        '  _sfc_main.setup = function (props, context) {',
+        '    try {',
+        '      return __metamon_setup.call(this, props, context)',
+        '    } catch (error) {',
+        '      if (typeof reportError === "function") reportError(error)',
+        '      else console.error(error)',
+        '      return () => null',
+        '    }',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
     out.push(`_sfc_main.__hmrId = ${JSON.stringify(id)}`);
     out.push(
       `typeof __VUE_HMR_RUNTIME__ !== 'undefined' && __VUE_HMR_RUNTIME__.createRecord(_sfc_main.__hmrId, _sfc_main)`,
@@ -333,13 +358,16 @@ async function compileVue(req) {
       [
         'if (import.meta.hot) import.meta.hot.accept(mod => {',
         '  if (!mod) return',
-        '  const { default: updated, _rerender_only } = mod',
+        '  const { default: updated, _rerender_only, __metamonRollback } = mod',
         '  if (typeof __VUE_HMR_RUNTIME__ === "undefined") return',
-        '  if (_rerender_only) {',
+        '  if (_rerender_only && !__metamonRollback) {',
         '    __VUE_HMR_RUNTIME__.rerender(updated.__hmrId, updated.render)',
         '  } else {',
         '    __VUE_HMR_RUNTIME__.reload(updated.__hmrId, updated)',
         '  }',
+        // Settles once Vue has re-rendered: an error in a re-mounted setup reaches the HMR
+        // client (overlay, rollback) instead of being thrown from Vue's scheduler later.
+        '  return __metamon_vueNextTick()',
         '})',
       ].join('\n'),
     );
@@ -352,7 +380,14 @@ async function compileVue(req) {
   }
   prevVue.set(filename, descriptor);
   const css = cssParts.length ? cssParts.join('\n') : null;
-  return { code, map: null, css };
+  // The script block comes after the lines put before it (TypeScript stripping re-prints the
+  // code, so TS blocks go without a map).
+  let map = null;
+  if (scriptMap && !isTS) {
+    const linesBefore = scriptIndex > 0 ? out.slice(0, scriptIndex).join('\n').split('\n').length : 0;
+    map = { ...scriptMap, mappings: ';'.repeat(linesBefore) + scriptMap.mappings };
+  }
+  return { code, map, css };
 }
 
 function vueScriptError(e, descriptor, source) {

@@ -67,3 +67,27 @@ for (const c of cases.filter((c) => c.id.startsWith('solid'))) {
     assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
   });
 }
+
+for (const c of cases.filter((c) => c.id.startsWith('vue'))) {
+  test(`${c.id}: a setup that throws after an edit is shown at its line; the last good version comes back with its state; the fix applies`, async () => {
+    const file = path.join(dir, c.file);
+    const label = await page.textContent(`#${c.id} .label`);
+    const count = await page.textContent(`#${c.id} .local`);
+    save(file, (s) => s.replace('const count = ref(0);', 'const count = ref(0);\nconst broken = null;\nconsole.log(broken.boom);'));
+    const line = (await import('node:fs')).readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes('broken.boom')) + 1;
+    await page
+      .waitForFunction(() => document.querySelector('metamon-error-overlay'), null, { timeout: 15000 })
+      .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+    const overlay = await overlayText(page);
+    assert.match(overlay, new RegExp(`${c.file.replace(/\./g, '\\.')}:${line}:`), overlay);
+    await page.waitForFunction(([id, text]) => document.querySelector(`#${id} .label`)?.textContent === text, [c.id, label], { timeout: 15000 });
+    assert.equal(await page.textContent(`#${c.id} .local`), count, 'local state kept');
+    save(file, (s) => s.replace('\nconst broken = null;\nconsole.log(broken.boom);', '').replace(label, `${label} fixed`));
+    await page
+      .waitForFunction(([id, text]) => document.querySelector(`#${id} .label`)?.textContent === text, [c.id, `${label} fixed`], { timeout: 15000 })
+      .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+    await page.waitForFunction(() => !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 });
+    assert.equal(await page.textContent(`#${c.id} .local`), count, 'local state kept after the fix');
+    assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  });
+}
