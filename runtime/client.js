@@ -550,8 +550,9 @@ export class HMRClient {
       // The browser's module cache returns the already evaluated instance: no re-evaluation.
       const namespace = await this.importUpdatedModule({ ...update, timestamp: good.timestamp });
       // `__metamonRollback` tells the accept code this is not the usual next version (Vue must
-      // re-mount the last good component, not just re-render with its template).
-      const module = { ...namespace, ...(good.snapshot || {}), __metamonRollback: true };
+      // re-mount the last good component, not just re-render with its template). Not
+      // enumerable: boundary checks that look at every export (React Refresh) never see it.
+      const module = Object.defineProperty({ ...namespace, ...(good.snapshot || {}) }, '__metamonRollback', { value: true });
       for (const hook of g.__METAMON_ROLLBACK_HOOKS__ || []) await hook(acceptedPath, namespace);
       const mod = this.hotModulesMap.get(path);
       const current = mod ? mod.callbacks.filter(({ deps }) => deps.includes(acceptedPath)) : [];
