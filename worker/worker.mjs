@@ -226,6 +226,8 @@ async function compileVue(req) {
   // The script block's map (in the .vue file's own lines): runtime errors in setup name the line.
   let scriptMap = null;
   let scriptIndex = 0;
+  let templateMap = null;
+  let templateIndex = 0;
   if (descriptor.script || descriptor.scriptSetup) {
     let script;
     try {
@@ -278,6 +280,11 @@ async function compileVue(req) {
       throw new WorkerError(cleanBabelMessage(firstLine(e.message)), { line, column });
     }
     for (const w of res.tips || []) console.error(`[vue] ${filename}: ${w}`);
+    // Positions are the file's own when the template AST came from the whole-file parse.
+    if (res.map && t.ast && !t.lang) {
+      templateMap = res.map;
+      templateIndex = out.length;
+    }
     out.push(res.code.replace(/\nexport (function|const) (render|ssrRender)/, '\n$1 _sfc_$2'));
     out.push('_sfc_main.render = _sfc_render');
   }
@@ -380,14 +387,76 @@ async function compileVue(req) {
   }
   prevVue.set(filename, descriptor);
   const css = cssParts.length ? cssParts.join('\n') : null;
-  // The script block comes after the lines put before it (TypeScript stripping re-prints the
-  // code, so TS blocks go without a map).
-  let map = null;
-  if (scriptMap && !isTS) {
-    const linesBefore = scriptIndex > 0 ? out.slice(0, scriptIndex).join('\n').split('\n').length : 0;
-    map = { ...scriptMap, mappings: ';'.repeat(linesBefore) + scriptMap.mappings };
-  }
+  // One map for the module from the script block's and the template's maps, both in the .vue
+  // file's own lines (TypeScript stripping re-prints the code, so TS components go without).
+  const parts = [];
+  if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
+  if (templateMap) parts.push({ map: templateMap, index: templateIndex });
+  const map = parts.length && !isTS ? joinMaps(out, parts) : null;
   return { code, map, css };
+}
+
+// ---------------------------------------------------------------- source maps
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** A map's `mappings` as lines of absolute `[column, source, line, column]` segments. */
+function decodeMappings(mappings) {
+  const state = [0, 0, 0, 0];
+  return mappings.split(';').map((line) => {
+    state[0] = 0;
+    return line.split(',').filter(Boolean).map((segment) => {
+      const fields = [];
+      let value = 0;
+      let shift = 0;
+      for (const char of segment) {
+        const digit = BASE64.indexOf(char);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          fields.push(value & 1 ? -(value >> 1) : value >> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      fields.slice(0, 4).forEach((delta, i) => { state[i] += delta; });
+      return fields.length >= 4 ? state.slice() : [state[0]];
+    });
+  });
+}
+
+function encodeMappings(lines) {
+  const state = [0, 0, 0, 0];
+  const vlq = (n) => {
+    let value = n < 0 ? (-n << 1) | 1 : n << 1;
+    let text = '';
+    do {
+      let digit = value & 31;
+      value >>>= 5;
+      if (value > 0) digit |= 32;
+      text += BASE64[digit];
+    } while (value > 0);
+    return text;
+  };
+  return lines.map((segments) => {
+    state[0] = 0;
+    return segments.map((segment) => segment.map((field, i) => {
+      const delta = field - state[i];
+      state[i] = field;
+      return vlq(delta);
+    }).join('')).join(',');
+  }).join(';');
+}
+
+/** One map for `out.join('\n')` from the maps of some of its parts (`index` into `out`). */
+function joinMaps(out, parts) {
+  const lines = out.join('\n').split('\n').map(() => []);
+  for (const { map, index } of parts) {
+    const offset = index > 0 ? out.slice(0, index).join('\n').split('\n').length : 0;
+    decodeMappings(map.mappings).forEach((segments, i) => {
+      if (lines[offset + i]) lines[offset + i].push(...segments.map((s) => (s.length === 4 ? [s[0], 0, s[2], s[3]] : s)));
+    });
+  }
+  return { version: 3, sources: [parts[0].map.sources?.[0] || ''], names: [], mappings: encodeMappings(lines) };
 }
 
 function vueScriptError(e, descriptor, source) {

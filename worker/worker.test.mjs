@@ -147,8 +147,8 @@ test('vue: script setup (ts) + template + scoped style', async () => {
   assert.match(r4.css, /blue/);
 });
 
-test('vue: a plain-JS script block comes with a source map in the .vue file\'s lines', async () => {
-  const source = '<script setup>\nimport { ref } from "vue";\nconst count = ref(0);\nconst boom = () => count.value.missing.deep;\n</script>\n\n<template><p>{{ count }}</p></template>\n';
+test('vue: plain-JS script and template come with a source map in the .vue file\'s lines', async () => {
+  const source = '<script setup>\nimport { ref } from "vue";\nconst count = ref(0);\nconst boom = () => count.value.missing.deep;\n</script>\n\n<template>\n  <p>{{ count }}</p>\n  <p>{{ missing.deep }}</p>\n</template>\n';
   const r = await w.request({ kind: 'vue', filename: file('Mapped.vue'), root: ROOT, dev: true, hmr: true, source });
   assert.equal(r.ok, true, JSON.stringify(r.error));
   assert.equal(typeof r.map?.mappings, 'string');
@@ -160,6 +160,15 @@ test('vue: a plain-JS script block comes with a source map in the .vue file\'s l
   let sourceLine = 0;
   for (const line of r.map.mappings.split(';').slice(0, generatedLine + 1)) for (const segment of line.split(',').filter(Boolean)) { const f = vlq(segment); if (f.length >= 3) sourceLine += f[2]; }
   assert.equal(sourceLine + 1, 4);
+  // The template's render maps back to the template's lines of the same file.
+  const sourceLineOf = (needle) => {
+    const generated = r.code.split('\n').findIndex((l) => l.includes(needle));
+    assert.ok(generated >= 0, needle);
+    let line = 0;
+    for (const text of r.map.mappings.split(';').slice(0, generated + 1)) for (const segment of text.split(',').filter(Boolean)) { const f = vlq(segment); if (f.length >= 3) line += f[2]; }
+    return line + 1;
+  };
+  assert.equal(sourceLineOf('_ctx.missing.deep'), 9);
 });
 
 test('vue: template only, plain js, no style', async () => {

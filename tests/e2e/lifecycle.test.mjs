@@ -139,7 +139,9 @@ describe('graceful (default config)', () => {
     save(file('Panel.vue.mtm'), vueGood.replace('Vue v1', 'Vue broken {{ missing.deep }}'));
     save(file('Counter.mtm'), reactGood.replace(before.reactLabel, 'React v5'));
     await waitFor(() => document.querySelector('#react-mtm .label')?.textContent === 'React v5');
-    await waitFor(() => document.querySelector('metamon-error-overlay')?.textContent.includes('src/Panel.vue.mtm'));
+    // The template's runtime error is shown at its line of the .mtm file (template source map).
+    const brokenLine = vueGood.split('\n').findIndex((l) => l.includes('Vue v1')) + 1;
+    await waitFor((where) => document.querySelector('metamon-error-overlay')?.shadowRoot?.textContent.includes(where), `src/Panel.vue.mtm:${brokenLine}:`);
     await waitFor(() => document.querySelector('#vue-mtm .label')?.textContent === 'Vue v1');
     assert.equal(await app.text('#vue-mtm .local'), before.vueLocal, 'Vue local state kept');
     await page.click('#vue-mtm .local');
