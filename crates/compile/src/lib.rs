@@ -32,6 +32,20 @@ pub enum ModuleKind {
     Json,
 }
 
+impl ModuleKind {
+    /// Compiled to a JavaScript module of the app (not CSS or JSON imported from JS).
+    pub fn is_script(self) -> bool {
+        matches!(
+            self,
+            ModuleKind::Mtm
+                | ModuleKind::Script
+                | ModuleKind::SolidScript
+                | ModuleKind::Vue
+                | ModuleKind::Svelte
+        )
+    }
+}
+
 pub struct Options {
     /// Project root: framework compilers are loaded from its `node_modules`.
     pub root: PathBuf,

@@ -100,17 +100,7 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
         .to_string();
     let key = key_from_request(&decoded, query.as_deref());
     let kind = metamon_compile::module_kind(&path, &server.options());
-    let is_module = key.contains('?')
-        || matches!(
-            kind,
-            Some(
-                ModuleKind::Mtm
-                    | ModuleKind::Script
-                    | ModuleKind::SolidScript
-                    | ModuleKind::Vue
-                    | ModuleKind::Svelte
-            )
-        );
+    let is_module = key.contains('?') || kind.is_some_and(ModuleKind::is_script);
     if !is_module || file.is_dir() {
         return static_file(&file);
     }

@@ -103,16 +103,7 @@ impl DevServer {
                     return;
                 };
                 let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-                if matches!(
-                    module_kind(&url, &self.options()),
-                    Some(
-                        ModuleKind::Mtm
-                            | ModuleKind::Script
-                            | ModuleKind::SolidScript
-                            | ModuleKind::Vue
-                            | ModuleKind::Svelte
-                    )
-                ) {
+                if module_kind(&url, &self.options()).is_some_and(ModuleKind::is_script) {
                     files.push(url);
                 }
             });

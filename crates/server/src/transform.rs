@@ -70,19 +70,6 @@ pub fn key_from_request(path: &str, query: Option<&str>) -> String {
     }
 }
 
-fn is_js_kind(kind: Option<ModuleKind>) -> bool {
-    matches!(
-        kind,
-        Some(
-            ModuleKind::Mtm
-                | ModuleKind::Script
-                | ModuleKind::SolidScript
-                | ModuleKind::Vue
-                | ModuleKind::Svelte
-        )
-    )
-}
-
 impl DevServer {
     /// The module's transform: the cached one unless its file changed. Errors leave the last
     /// good transform in place (the caller decides whether to serve it).
@@ -181,7 +168,7 @@ impl DevServer {
             Some(ModuleKind::Json) => {
                 compile(relative, file, &bytes, &self.options(), &self.worker)
             }
-            Some(_) if is_js_kind(kind) => {
+            Some(_) if kind.is_some_and(ModuleKind::is_script) => {
                 compile(relative, file, &bytes, &self.options(), &self.worker)
             }
             // Any other file imported from JS: its URL.
@@ -414,7 +401,7 @@ impl DevServer {
         let kind = module_kind(&url, &self.options());
         let key = match query {
             Some("css") => format!("{url}?css"),
-            _ if is_js_kind(kind) => url,
+            _ if kind.is_some_and(ModuleKind::is_script) => url,
             _ => format!("{url}?import"),
         };
         Ok(ImportTarget::Module(key))
