@@ -7,6 +7,26 @@ use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, Sty
 use lightningcss::targets::{Browsers, Targets};
 use serde_json::{Map, Value};
 
+/// A lightningcss error as a diagnostic at its line and column (1:1 when it has none).
+fn css_error<T: std::fmt::Display>(
+    code: &str,
+    file: &str,
+    prefix: &str,
+    error: lightningcss::error::Error<T>,
+) -> Vec<Diagnostic> {
+    let (line, column) = error
+        .loc
+        .as_ref()
+        .map_or((1, 1), |loc| (loc.line as usize + 1, loc.column as usize));
+    vec![Diagnostic::new(
+        code,
+        file,
+        line,
+        column,
+        format!("{prefix}{}", error.kind),
+    )]
+}
+
 /// Parses and prints a stylesheet (validating it), lowered for `targets` (browserslist queries:
 /// nesting, vendor prefixes…; none: left as written), and wraps it in a style-injecting module.
 pub fn compile_css(
@@ -20,19 +40,8 @@ pub fn compile_css(
         css_modules: css_module.then(Config::default),
         ..ParserOptions::default()
     };
-    let sheet = StyleSheet::parse(source, options).map_err(|error| {
-        let (line, column) = error
-            .loc
-            .as_ref()
-            .map_or((1, 1), |loc| (loc.line as usize + 1, loc.column as usize));
-        vec![Diagnostic::new(
-            "css::syntax",
-            file,
-            line,
-            column,
-            format!("invalid CSS: {}", error.kind),
-        )]
-    })?;
+    let mut sheet = StyleSheet::parse(source, options)
+        .map_err(|error| css_error("css::syntax", file, "invalid CSS: ", error))?;
     let browsers = if targets.is_empty() {
         None
     } else {
@@ -50,7 +59,6 @@ pub fn compile_css(
         browsers,
         ..Targets::default()
     };
-    let mut sheet = sheet;
     if browsers.is_some() {
         // Adds vendor prefixes and lowers what the targets lack (leaves the rest as written).
         sheet
@@ -58,30 +66,14 @@ pub fn compile_css(
                 targets,
                 ..MinifyOptions::default()
             })
-            .map_err(|error| {
-                vec![Diagnostic::new(
-                    "css::transform",
-                    file,
-                    1,
-                    1,
-                    error.kind.to_string(),
-                )]
-            })?;
+            .map_err(|error| css_error("css::transform", file, "", error))?;
     }
     let printed = sheet
         .to_css(PrinterOptions {
             targets,
             ..PrinterOptions::default()
         })
-        .map_err(|error| {
-            vec![Diagnostic::new(
-                "css::print",
-                file,
-                1,
-                1,
-                error.kind.to_string(),
-            )]
-        })?;
+        .map_err(|error| css_error("css::print", file, "", error))?;
     let classes = printed.exports.map(|exports| {
         let mut sorted: Vec<_> = exports.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
