@@ -19,6 +19,8 @@ const rounds = Number(option('--rounds', quick ? 2 : 20));
 const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
 const metamonBin = process.env.METAMON_BIN || path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
+// Every server started, so none outlives a failed run.
+const servers = new Set();
 
 const APPS = {
   react: { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
@@ -84,19 +86,33 @@ async function startServer(kind, dir) {
   const child = kind === 'metamon'
     ? spawn(metamonBin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.add(child);
+  child.once('exit', () => servers.delete(child));
   let output = '';
   child.stdout.on('data', (c) => { output += c; });
   child.stderr.on('data', (c) => { output += c; });
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, treeRss(child.pid)); }, 50);
-  const url = `http://127.0.0.1:${port}/`;
-  // Ready when the server answers.
+  const close = async () => { clearInterval(sampler); child.kill('SIGTERM'); await exited(child, 10000) || (child.kill('SIGKILL'), await exited(child, 10000)); };
+  // Ready when the server answers on the address it printed (metamon takes the next free port
+  // when the asked one is taken, as Vite does without --strictPort).
+  const deadline = performance.now() + 180000;
   for (;;) {
+    const url = kind === 'metamon' ? output.match(/Local: (http:\/\/\S+)/)?.[1] : `http://127.0.0.1:${port}/`;
     if (child.exitCode !== null) throw new Error(`${kind} exited:\n${output}`);
-    try { if ((await fetch(url)).ok) break; } catch { /* not yet */ }
+    if (performance.now() > deadline) { await close(); throw new Error(`${kind} did not answer within 180 s:\n${output}`); }
+    try { if (url && (await fetch(url, { signal: AbortSignal.timeout(10000) })).ok) return { url, started, peak: () => peak, output: () => output, close }; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { url, started, peak: () => peak, output: () => output, async close() { clearInterval(sampler); child.kill('SIGTERM'); await new Promise((r) => child.exitCode !== null ? r() : child.once('exit', r)); } };
+}
+
+/** Waits up to `ms` for a child process to end; true when it has. */
+function exited(child, ms) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+  });
 }
 
 async function measureEdits(page, file, re, make, selector, counter, before) {
@@ -186,18 +202,29 @@ async function benchApp(browser, name, kind) {
   return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold };
 }
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+// A run that stops making progress fails with what it was doing, instead of hanging CI.
+let doing = 'starting';
+const watchdog = setTimeout(() => {
+  console.error(`bench: no result after ${quick ? 10 : 240} minutes, while ${doing}`);
+  for (const child of servers) child.kill('SIGKILL');
+  process.exit(1);
+}, (quick ? 10 : 240) * 60000);
+watchdog.unref();
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 120000, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const results = [];
 try {
   for (const name of appNames) {
     for (const kind of ['metamon', 'vite']) {
+      doing = `benchmarking ${name} on ${kind}`;
       process.stderr.write(`bench ${name} on ${kind}…\n`);
       results.push(await benchApp(browser, name, kind));
     }
   }
 } finally {
+  for (const child of servers) child.kill('SIGKILL');
   await browser.close();
 }
+clearTimeout(watchdog);
 
 // The report: printed, and written beside the JSON.
 const report = [];

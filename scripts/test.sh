@@ -9,4 +9,4 @@ cargo build -p metamon
 node --test --test-concurrency=1 tests/e2e/
 # The benchmark in quick mode (few components, two rounds), so it cannot rot.
 [ -d bench/node_modules ] || npm ci --prefix bench
-METAMON_BIN=target/debug/metamon node bench/run.mjs --quick
+METAMON_BIN=target/debug/metamon timeout 900 node bench/run.mjs --quick
