@@ -101,7 +101,9 @@ export function localInstance(meta, name = 'default') {
   }
   // Same version: an instance re-created during a hot update takes over from a replaced one.
   const carried = entry.successors.length ? entry.successors.shift() : updating() ? entry.replaced.shift() : undefined;
-  const getters = new Map();
+  // The carried getters stand in until `keep` registers this instance's own: a version whose
+  // setup throws before reaching its `keep` (or its `take`) hands the values on to the rollback.
+  const getters = new Map(carried && enabled() ? carried : []);
   getters.seq = (entry.seq = (entry.seq || 0) + 1);
   entry.live.push(getters);
   return {

@@ -382,18 +382,20 @@ async function compileVue(req) {
   out.push('export default _sfc_main');
 
   let code = out.join('\n');
-  if (isTS) {
-    code = await stripTs(root, code, filename, lang === 'tsx', 'Vue with lang="ts"');
+  // `lang="ts"` goes back typed: the server strips the types with oxc and composes the maps.
+  // TSX needs Vue's JSX transform, which only Babel has.
+  if (lang === 'tsx') {
+    code = await stripTs(root, code, filename, true, 'Vue with lang="tsx"');
   }
   prevVue.set(filename, descriptor);
   const css = cssParts.length ? cssParts.join('\n') : null;
   // One map for the module from the script block's and the template's maps, both in the .vue
-  // file's own lines (TypeScript stripping re-prints the code, so TS components go without).
+  // file's own lines (TSX goes without: Babel re-prints it).
   const parts = [];
   if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
   if (templateMap) parts.push({ map: templateMap, index: templateIndex });
-  const map = parts.length && !isTS ? joinMaps(out, parts) : null;
-  return { code, map, css };
+  const map = parts.length && lang !== 'tsx' ? joinMaps(out, parts) : null;
+  return { code, map, css, lang: lang === 'ts' ? 'ts' : null };
 }
 
 // ---------------------------------------------------------------- source maps
@@ -539,7 +541,9 @@ async function compileSolid(req) {
   const hmr = dev && req.hmr !== false;
   const babel = await load(root, '@babel/core', 'Solid support');
   const presetSolid = await load(root, 'babel-preset-solid');
-  const presetTs = await load(root, '@babel/preset-typescript', 'Solid support');
+  // TypeScript is parsed here and stripped by the server with oxc (as Vite does after
+  // vite-plugin-solid), so a Solid project needs no Babel TypeScript preset.
+  const typed = !/\.jsx?$/.test(filename);
   const plugins = [];
   if (hmr) {
     const refresh = await load(root, 'solid-refresh/babel');
@@ -555,11 +559,9 @@ async function compileSolid(req) {
       configFile: false,
       sourceMaps: true,
       sourceFileName: filename,
+      parserOpts: { plugins: typed ? ['jsx', 'typescript'] : ['jsx'] },
       plugins,
-      presets: [
-        [interop(presetSolid), { generate: 'dom', hydratable: false, dev }],
-        [interop(presetTs), { isTSX: true, allExtensions: true }],
-      ],
+      presets: [[interop(presetSolid), { generate: 'dom', hydratable: false, dev }]],
     });
   } catch (e) {
     if (e && e.loc && typeof e.loc.line === 'number') {
@@ -575,7 +577,7 @@ async function compileSolid(req) {
   // solid-refresh's runtime through Metamon's guard (runtime/solid-refresh.js): a component
   // that throws while rendering after a hot update is reported and its last good version kept.
   const code = result.code.replace(/(from\s*)(["'])solid-refresh\2/g, '$1"metamon/solid-refresh"');
-  return { code, map: result.map || null, css: null };
+  return { code, map: result.map || null, css: null, lang: typed ? 'ts' : null };
 }
 
 // ---------------------------------------------------------------- dispatch
@@ -602,7 +604,7 @@ async function handle(line) {
     if (typeof req.filename !== 'string') throw new Error('request.filename must be a string');
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
     const res = await h(req);
-    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null });
+    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });

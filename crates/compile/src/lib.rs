@@ -7,6 +7,7 @@ mod css;
 mod local_state;
 mod mtm;
 mod script;
+mod typescript;
 mod worker;
 
 pub use css::{compile_css, css_module_js};

@@ -15,14 +15,24 @@ use oxc::span::{GetSpan, SourceType};
 /// The name of the per-instance carrier in instrumented code.
 pub(crate) const LOCAL: &str = "__metamon_local";
 
-struct Edits {
+struct Edits<'a> {
+    /// The script the spans point into, and where it starts in the instrumented source.
+    script: &'a str,
     offset: usize,
     list: Vec<(usize, String)>,
 }
 
-impl Edits {
+impl Edits<'_> {
     fn insert(&mut self, at: u32, text: String) {
         self.list.push((self.offset + at as usize, text));
+    }
+
+    /// A statement after the one ending at `end`, on the same line; a declaration that relies
+    /// on automatic semicolon insertion (`let n = $state(0)` and a newline) gets its `;`.
+    fn insert_statement_after(&mut self, end: u32, statement: String) {
+        let terminated = self.script[..end as usize].ends_with(';');
+        let separator = if terminated { " " } else { "; " };
+        self.insert(end, format!("{separator}{statement}"));
     }
 }
 
@@ -68,6 +78,7 @@ pub(crate) fn instrument(source: &str, range: (usize, usize), target: Target) ->
         return (source.to_string(), false);
     }
     let mut edits = Edits {
+        script,
         offset: range.0,
         list: Vec::new(),
     };
@@ -110,9 +121,9 @@ fn declarations(
         if let Statement::VariableDeclaration(declaration) = statement {
             for (name, call) in simple_calls(declaration, callee) {
                 wrap_first_argument(call, &name, "take", edits);
-                edits.insert(
+                edits.insert_statement_after(
                     declaration.span.end,
-                    format!(" {LOCAL}.keep({name:?}, {});", getter(&name)),
+                    format!("{LOCAL}.keep({name:?}, {});", getter(&name)),
                 );
             }
         }
@@ -235,16 +246,16 @@ fn component(name: String, body: &FunctionBody, target: Target, edits: &mut Edit
                 // React re-renders call the component again: the getter is refreshed each time.
                 Target::React => {
                     wrap_first_argument(call, value, "lazy", edits);
-                    edits.insert(
+                    edits.insert_statement_after(
                         declaration.span.end,
-                        format!(" {LOCAL}.keep({value:?}, () => {value});"),
+                        format!("{LOCAL}.keep({value:?}, () => {value});"),
                     );
                 }
                 _ => {
                     wrap_first_argument(call, value, "take", edits);
-                    edits.insert(
+                    edits.insert_statement_after(
                         declaration.span.end,
-                        format!(" {LOCAL}.keep({value:?}, {value});"),
+                        format!("{LOCAL}.keep({value:?}, {value});"),
                     );
                 }
             }
@@ -313,6 +324,33 @@ mod tests {
         assert_eq!(
             out,
             "let count = $state(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => $state.snapshot(count));\nlet name = $state(__metamon_local.take(\"name\", undefined)); __metamon_local.keep(\"name\", () => $state.snapshot(name));\nconst fixed = 1;\n"
+        );
+    }
+
+    #[test]
+    fn declarations_without_semicolons() {
+        let svelte = run(
+            "  let count: number = $state(0)\n  const step = 1\n",
+            Target::Svelte,
+        );
+        assert_eq!(
+            svelte,
+            "  let count: number = $state(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => $state.snapshot(count));\n  const step = 1\n"
+        );
+        let vue = run(
+            "import { ref } from 'vue'\nconst count = ref(0)\n",
+            Target::Vue,
+        );
+        assert!(vue.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);\n"), "{vue}");
+        let react = run(
+            "export function App() {\n  const [n, setN] = useState(0)\n  return n\n}\n",
+            Target::React,
+        );
+        assert!(
+            react.contains(
+                "useState(__metamon_local.lazy(\"n\", 0)); __metamon_local.keep(\"n\", () => n);\n"
+            ),
+            "{react}"
         );
     }
 

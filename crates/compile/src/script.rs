@@ -151,7 +151,7 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-fn to_diagnostics<'d>(
+pub(crate) fn to_diagnostics<'d>(
     file: &str,
     source: &str,
     errors: impl Iterator<Item = &'d OxcDiagnostic>,

@@ -110,6 +110,10 @@ impl NodeWorker {
         }
         let mut code = response["code"].as_str().unwrap_or_default().to_string();
         let mut map = response.get("map").filter(|m| m.is_object()).cloned();
+        if response["lang"].as_str() == Some("ts") {
+            // Vue keeps a `lang="ts"` block's types; oxc strips them (no Babel in the project).
+            (code, map) = crate::typescript::strip_types(file, &code, map.as_ref())?;
+        }
         let css = response["css"]
             .as_str()
             .filter(|css| !css.trim().is_empty())
@@ -227,11 +231,20 @@ fn worker_script_path() -> Result<PathBuf, String> {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
     let path = std::env::temp_dir().join(format!("metamon-worker-{hash:016x}.mjs"));
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(WORKER_SOURCE) {
-        let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-        std::fs::write(&partial, WORKER_SOURCE)
-            .and_then(|()| std::fs::rename(&partial, &path))
-            .map_err(|e| format!("could not write the worker script: {e}"))?;
+    let current = || std::fs::read_to_string(&path).ok().as_deref() == Some(WORKER_SOURCE);
+    if !current() {
+        // One partial file per writer: the workers of one process start side by side.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let writer = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = path.with_extension(format!("{}-{writer}.tmp", std::process::id()));
+        let written =
+            std::fs::write(&partial, WORKER_SOURCE).and_then(|()| std::fs::rename(&partial, &path));
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&partial);
+            if !current() {
+                return Err(format!("could not write the worker script: {error}"));
+            }
+        }
     }
     Ok(path)
 }

@@ -92,6 +92,12 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
     }
     let file = match file_for_url(&server.root, &path) {
         Ok(file) => file,
+        Err(Refusal::NotFound) => {
+            return match file_for_url(&server.root.join(crate::PUBLIC_DIR), &path) {
+                Ok(file) if file.is_file() => static_file(&file),
+                _ => refused(Refusal::NotFound),
+            };
+        }
         Err(refusal) => return refused(refusal),
     };
     // The graph knows modules by decoded path (`[id].mtm`, not `%5Bid%5D.mtm`).

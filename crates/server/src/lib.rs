@@ -162,6 +162,14 @@ impl DevServer {
             let Ok(relative) = path.strip_prefix(&self.root) else {
                 return;
             };
+            // Tool configs (`vite.config.ts`, …) run in Node, and `public/` is served as is:
+            // neither is part of the app's module graph.
+            let file_name = relative.to_string_lossy();
+            if relative.starts_with(PUBLIC_DIR)
+                || (relative.components().count() == 1 && file_name.contains(".config."))
+            {
+                return;
+            }
             let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
             if matches!(metamon_compile::module_kind(&url, &self.options()), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json)
             {
@@ -266,18 +274,32 @@ impl DevServer {
 
 fn compile_options(root: &std::path::Path, config: &Config) -> Options {
     let mut options = Options::new(root, true);
-    options.solid_include = Config::glob_set(&config.solid_include);
+    let react = react_major(root);
+    // A Solid app without React (vite-plugin-solid's default): its .jsx/.tsx are Solid, unless
+    // the config says which ones are.
+    let solid_only = react.is_none() && installed_manifest(root, "solid-js").is_some();
+    options.solid_include = if solid_only && config.solid_include == Config::default().solid_include
+    {
+        Config::glob_set(&["**/*.{jsx,tsx}".to_string()])
+    } else {
+        Config::glob_set(&config.solid_include)
+    };
     options.css_targets = config.css_targets.clone();
-    options.jsx_dev_runtime = react_major(root).is_none_or(|major| major < 19);
+    options.jsx_dev_runtime = react.is_none_or(|major| major < 19);
     options
 }
 
-/// The major version of the React the app resolves (Node's lookup: `node_modules` here or in
-/// a parent folder), if any.
+/// The `package.json` of a package the app resolves (Node's lookup: `node_modules` here or in
+/// a parent folder), if installed.
+fn installed_manifest(root: &std::path::Path, package: &str) -> Option<Vec<u8>> {
+    root.ancestors().find_map(|dir| {
+        std::fs::read(dir.join("node_modules").join(package).join("package.json")).ok()
+    })
+}
+
+/// The major version of the React the app resolves, if any.
 fn react_major(root: &std::path::Path) -> Option<u64> {
-    let manifest = root
-        .ancestors()
-        .find_map(|dir| std::fs::read(dir.join("node_modules/react/package.json")).ok())?;
+    let manifest = installed_manifest(root, "react")?;
     let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
     manifest["version"]
         .as_str()?
@@ -286,6 +308,9 @@ fn react_major(root: &std::path::Path) -> Option<u64> {
         .parse()
         .ok()
 }
+
+/// Files served at the root URL as they are, as in Vite (`public/favicon.svg` → `/favicon.svg`).
+pub const PUBLIC_DIR: &str = "public";
 
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
@@ -313,6 +338,11 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     println!("  ready in {} ms", started.elapsed().as_millis());
     println!("  Local: http://{host}:{port}/");
     let app = http::router(server);
+    // Without TCP_NODELAY a response written in two segments waits for the browser's delayed
+    // ACK; a page of a thousand modules pays that on many of them.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -331,4 +361,58 @@ async fn bind(host: &str, port: u16) -> Result<(tokio::net::TcpListener, u16), S
         }
     }
     Err(format!("no free port from {port}: {last_error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metamon_compile::{ModuleKind, module_kind};
+
+    /// A scratch project with the given packages "installed" (a `package.json` each).
+    fn project(name: &str, packages: &[(&str, &str)]) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("metamon-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (package, version) in packages {
+            let dir = root.join("node_modules").join(package);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("package.json"),
+                format!(r#"{{"name":"{package}","version":"{version}"}}"#),
+            )
+            .unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn jsx_is_solid_in_a_solid_project_without_react() {
+        let solid = project("solid-only", &[("solid-js", "1.9.0")]);
+        let options = compile_options(&solid, &Config::default());
+        assert_eq!(
+            module_kind("src/App.tsx", &options),
+            Some(ModuleKind::SolidScript)
+        );
+        let explicit = Config {
+            solid_include: vec!["src/solid/**".into()],
+            ..Config::default()
+        };
+        let options = compile_options(&solid, &explicit);
+        assert_eq!(
+            module_kind("src/App.tsx", &options),
+            Some(ModuleKind::Script),
+            "the config decides when it names Solid files"
+        );
+        let both = project(
+            "solid-and-react",
+            &[("solid-js", "1.9.0"), ("react", "19.1.0")],
+        );
+        let options = compile_options(&both, &Config::default());
+        assert_eq!(
+            module_kind("src/App.tsx", &options),
+            Some(ModuleKind::Script)
+        );
+        assert!(!options.jsx_dev_runtime, "React 19: react/jsx-runtime");
+        let _ = std::fs::remove_dir_all(solid);
+        let _ = std::fs::remove_dir_all(both);
+    }
 }
