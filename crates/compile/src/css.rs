@@ -3,6 +3,7 @@
 
 use crate::{Compiled, Diagnostic};
 use lightningcss::css_modules::Config;
+use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::targets::{Browsers, Targets};
 use serde_json::{Map, Value};
@@ -68,12 +69,28 @@ pub fn compile_css(
             })
             .map_err(|error| css_error("css::transform", file, "", error))?;
     }
+    // `@import`s become imports of the JS module (each sheet its own `<style>`, updated on its
+    // own), and relative `url()`s are made absolute: an injected `<style>` resolves them
+    // against the page, not the stylesheet.
     let printed = sheet
         .to_css(PrinterOptions {
             targets,
+            analyze_dependencies: Some(DependencyOptions {
+                remove_imports: true,
+            }),
             ..PrinterOptions::default()
         })
         .map_err(|error| css_error("css::print", file, "", error))?;
+    let mut css = printed.code;
+    let mut imports = Vec::new();
+    for dependency in printed.dependencies.unwrap_or_default() {
+        match dependency {
+            Dependency::Import(import) => imports.push(relative_specifier(&import.url)),
+            Dependency::Url(url) => {
+                css = css.replace(&url.placeholder, &absolute_url(file, &url.url));
+            }
+        }
+    }
     let classes = printed.exports.map(|exports| {
         let mut sorted: Vec<_> = exports.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -85,14 +102,56 @@ pub fn compile_css(
         )
     });
     Ok(Compiled {
-        code: css_module_js(file, &printed.code, classes.as_ref()),
+        code: css_module_js(file, &css, classes.as_ref(), &imports),
         ..Compiled::default()
     })
 }
 
+/// Whether a CSS URL is left as written: absolute, with a scheme, or a fragment.
+fn is_absolute(url: &str) -> bool {
+    url.starts_with('/') || url.starts_with('#') || url.contains(':')
+}
+
+/// `@import "a.css"` means `./a.css` in CSS; as a JS import it must say so.
+fn relative_specifier(url: &str) -> String {
+    if is_absolute(url) || url.starts_with("./") || url.starts_with("../") {
+        url.to_string()
+    } else {
+        format!("./{url}")
+    }
+}
+
+/// A `url()` of the stylesheet `file` (root-relative) as a root-absolute URL.
+fn absolute_url(file: &str, url: &str) -> String {
+    if is_absolute(url) {
+        return escape_url(url);
+    }
+    let mut parts: Vec<&str> = file.trim_start_matches('/').split('/').collect();
+    parts.pop();
+    for segment in url.split('/') {
+        match segment {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(segment),
+        }
+    }
+    escape_url(&format!("/{}", parts.join("/")))
+}
+
+/// What an unquoted `url()` cannot hold.
+fn escape_url(url: &str) -> String {
+    url.replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace('"', "%22")
+        .replace('\'', "%27")
+}
+
 /// The JS module for a stylesheet: injects it under a stable id, self-accepts so an edit swaps
 /// only the `<style>`, removes it when pruned.
-pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>) -> String {
+pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>, imports: &[String]) -> String {
     let id =
         serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
     let css = serde_json::to_string(css).unwrap_or_default();
@@ -100,8 +159,12 @@ pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>) -> String {
         || "export default {};".to_string(),
         |classes| format!("export default {classes};"),
     );
+    let imports: String = imports
+        .iter()
+        .map(|url| format!("import {};\n", Value::from(url.as_str())))
+        .collect();
     format!(
-        "import {{ updateStyle as __metamon_updateStyle, removeStyle as __metamon_removeStyle }} from \"/@metamon/client\";\n\
+        "{imports}import {{ updateStyle as __metamon_updateStyle, removeStyle as __metamon_removeStyle }} from \"/@metamon/client\";\n\
          __metamon_updateStyle({id}, {css});\n\
          {exports}\n\
          if (import.meta.hot) {{ import.meta.hot.accept(); import.meta.hot.prune(() => __metamon_removeStyle({id})); }}\n"

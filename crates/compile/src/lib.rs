@@ -179,13 +179,91 @@ pub fn compile(
                 )]
             })?;
             Ok(Compiled {
-                code: format!("export default {value};\n"),
+                code: json_module(source, &value),
                 ..Compiled::default()
             })
         }
         ModuleKind::Mtm => unreachable!("handled above"),
     }
 }
+
+/// A JSON file as a module: the value as its default export and, as in Vite, each top-level
+/// key that is a valid identifier as a named export. The text is JSON checked by the caller,
+/// kept as written so that key order is the file's.
+fn json_module(source: &str, value: &Value) -> String {
+    let mut code = format!(
+        "const __metamon_json = {};\nexport default __metamon_json;\n",
+        source.trim()
+    );
+    if let Value::Object(object) = value {
+        let names = object.keys().filter(|key| {
+            let mut chars = key.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                && !RESERVED_WORDS.contains(&key.as_str())
+        });
+        for name in names {
+            code.push_str(&format!(
+                "export const {name} = __metamon_json[{}];\n",
+                Value::from(name.as_str())
+            ));
+        }
+    }
+    code
+}
+
+const RESERVED_WORDS: [&str; 48] = [
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "let",
+    "new",
+    "null",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+    "implements",
+    "interface",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "arguments",
+    "eval",
+];
 
 /// Shifts a source map down by `lines` generated lines (code was prepended above it).
 pub fn shift_map(map: &mut Value, lines: usize) {

@@ -138,6 +138,22 @@ fn source_map_points_into_the_mtm_file() {
 }
 
 #[test]
+fn css_imports_and_urls_resolve_from_the_stylesheet() {
+    let source = "@import './base.css';\n@import \"theme.css\";\nbody { background: url(\"../img/a b.png\") }\n.x { background: url(/abs.png) }\n.y { background: url(data:image/png;base64,AA==) }\n";
+    let code = compile_css("src/styles/main.css", source, false, &[])
+        .unwrap()
+        .code;
+    assert!(
+        code.starts_with("import \"./base.css\";\nimport \"./theme.css\";\n"),
+        "{code}"
+    );
+    assert!(!code.contains("@import"), "{code}");
+    assert!(code.contains("url(\\\"/src/img/a%20b.png\\\")"), "{code}");
+    assert!(code.contains("url(\\\"/abs.png\\\")"), "{code}");
+    assert!(code.contains("data:image/png;base64,AA=="), "{code}");
+}
+
+#[test]
 fn css_and_css_modules() {
     let plain = compile_css(
         "src/a.css",
@@ -165,8 +181,18 @@ fn css_and_css_modules() {
 
 #[test]
 fn json_module() {
-    let code = react("data.json", "{\"a\": [1, 2]}");
-    assert_eq!(code, "export default {\"a\":[1,2]};\n");
+    let code = react(
+        "data.json",
+        "{\"a\": [1, 2], \"not-a-name\": 1, \"default\": 2}",
+    );
+    assert_eq!(
+        code,
+        "const __metamon_json = {\"a\": [1, 2], \"not-a-name\": 1, \"default\": 2};\nexport default __metamon_json;\nexport const a = __metamon_json[\"a\"];\n"
+    );
+    assert_eq!(
+        react("list.json", "[1]"),
+        "const __metamon_json = [1];\nexport default __metamon_json;\n"
+    );
 }
 
 #[test]

@@ -165,14 +165,45 @@ fn html(server: &DevServer, path: &str) -> Response {
         .client_options()
         .to_string()
         .replace("</", "<\\/");
+    let env = client_env(&server.root).to_string().replace("</", "<\\/");
     let injected = format!(
-        "<script>window.__METAMON_CONFIG__ = {options};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
+        "<script>window.__METAMON_CONFIG__ = {options}; window.__METAMON_ENV__ = {env};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
     );
     let page = match page.find("<head>") {
         Some(at) => format!("{}{injected}{}", &page[..at + 6], &page[at + 6..]),
         None => format!("{injected}{page}"),
     };
     text(StatusCode::OK, "text/html; charset=utf-8", page)
+}
+
+/// What `import.meta.env` exposes besides `DEV`, `MODE`…: as in Vite, the `VITE_` (and
+/// `METAMON_`) variables of `.env`, `.env.local`, `.env.development`, `.env.development.local`
+/// (later files win) and of the server's own environment (which wins over the files). Read
+/// with each page load, so an edited `.env` applies on reload.
+fn client_env(root: &std::path::Path) -> serde_json::Value {
+    let exposed = |key: &str| key.starts_with("VITE_") || key.starts_with("METAMON_");
+    let mut env = serde_json::Map::new();
+    for name in [
+        ".env",
+        ".env.local",
+        ".env.development",
+        ".env.development.local",
+    ] {
+        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
+            continue;
+        };
+        for (key, value) in crate::dotenv::parse(&text) {
+            if exposed(&key) {
+                env.insert(key, value.into());
+            }
+        }
+    }
+    for (key, value) in std::env::vars() {
+        if exposed(&key) {
+            env.insert(key, value.into());
+        }
+    }
+    serde_json::Value::Object(env)
 }
 
 /// Runtime files, served from the binary. Their bare imports (`react`…) point at the

@@ -6,6 +6,7 @@
 //! WebSocket message → `runtime/client.js` re-imports and calls the accept handlers.
 
 mod deps;
+mod dotenv;
 mod graph;
 mod hmr;
 mod http;

@@ -116,7 +116,7 @@ impl DevServer {
         } else if query == Some("css") {
             let owner = Box::pin(self.transform(url_path)).await?;
             Compiled {
-                code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None),
+                code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None, &[]),
                 ..Compiled::default()
             }
         } else {
@@ -154,8 +154,24 @@ impl DevServer {
             )]
         })?;
         let kind = module_kind(relative, &self.options());
-        let as_import = split_key(key).1 == Some("import");
+        let query = split_key(key).1;
+        let as_import = query == Some("import");
         match kind {
+            // `?raw`: the file's text; `?url`: its URL, whatever kind of file it is (Vite's).
+            _ if query == Some("raw") => Ok(Compiled {
+                code: format!(
+                    "export default {};\n",
+                    serde_json::to_string(&String::from_utf8_lossy(&bytes)).unwrap_or_default()
+                ),
+                ..Compiled::default()
+            }),
+            _ if query == Some("url") => Ok(Compiled {
+                code: format!(
+                    "export default {};\n",
+                    serde_json::to_string(&format!("/{relative}")).unwrap_or_default()
+                ),
+                ..Compiled::default()
+            }),
             Some(ModuleKind::Css) if as_import => {
                 let source = String::from_utf8_lossy(&bytes);
                 compile_css(
@@ -400,7 +416,7 @@ impl DevServer {
         let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
         let kind = module_kind(&url, &self.options());
         let key = match query {
-            Some("css") => format!("{url}?css"),
+            Some(query @ ("css" | "raw" | "url")) => format!("{url}?{query}"),
             _ if kind.is_some_and(ModuleKind::is_script) => url,
             _ => format!("{url}?import"),
         };
@@ -418,7 +434,7 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
         out.push_str(&format!("import {{ createHotContext as __metamon_hot }} from \"/@metamon/client\";import.meta.hot = __metamon_hot({});", json(key)));
     }
     if !key.is_empty() && code.contains("import.meta.env") {
-        out.push_str("import.meta.env = { DEV: true, PROD: false, MODE: \"development\", BASE_URL: \"/\", SSR: false };");
+        out.push_str("import.meta.env = { ...globalThis.__METAMON_ENV__, DEV: true, PROD: false, MODE: \"development\", BASE_URL: \"/\", SSR: false };");
     }
     let mut last = 0;
     for (index, import) in transformed.imports.iter().enumerate() {

@@ -1,0 +1,50 @@
+// What a Vite app expects of its dev server beyond components: `import.meta.env` from `.env`
+// files (only `VITE_` variables), JSON with named exports, `?raw` and `?url` imports, dynamic
+// imports, and stylesheets whose `@import` and `url()` resolve from the stylesheet, with a hot
+// update of an `@import`ed sheet.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { openFixture, closeFixture, save } from './harness.mjs';
+
+let dir, server, browser, page, log;
+
+before(async () => {
+  ({ dir, server, browser, page, log } = await openFixture('vite-compat-app', '#lazy:not(:empty)'));
+});
+
+after(() => closeFixture({ browser, server, dir }));
+
+const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
+const text = (id) => page.textContent(`#${id}`);
+
+test('import.meta.env has the VITE_ variables of .env files (.env.local wins), nothing else', async () => {
+  assert.equal(await text('env'), 'hello from .env.local (development, dev=true)', details());
+  assert.equal(await text('secret'), 'undefined');
+});
+
+test('JSON named exports and key order, ?raw, ?url and dynamic imports', async () => {
+  assert.equal(await text('json'), 'Settings: a,b / title,zeta,items,not-a-name');
+  assert.equal(await text('raw'), 'first line of notes');
+  assert.equal(await text('url'), '/src/assets/icon.svg');
+  assert.equal(await text('lazy'), 'loaded lazily');
+});
+
+test('@import and url() resolve from the stylesheet; an edit of the imported sheet applies without a reload', async () => {
+  const style = () => page.evaluate(() => {
+    const s = getComputedStyle(document.getElementById('box'));
+    return { color: s.color, border: s.borderTopColor, background: s.backgroundImage };
+  });
+  const before = await style();
+  assert.equal(before.color, 'rgb(10, 20, 30)', `the @import-ed sheet applies${details()}`);
+  assert.equal(before.border, 'rgb(0, 0, 255)');
+  assert.match(before.background, /\/src\/assets\/icon\.svg/);
+  const icon = await page.evaluate((url) => fetch(url).then((r) => r.status), new URL(before.background.match(/url\("(.*)"\)/)[1]).pathname);
+  assert.equal(icon, 200);
+  assert.ok(!log.some((line) => line.startsWith('[http 404]') && !line.includes('favicon')), details());
+  save(path.join(dir, 'src/styles/base.css'), (s) => s.replace('rgb(10, 20, 30)', 'rgb(200, 0, 0)'));
+  await page.waitForFunction(() => getComputedStyle(document.getElementById('box')).color === 'rgb(200, 0, 0)', null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  assert.equal((await style()).border, 'rgb(0, 0, 255)', 'the importing sheet still applies');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+});
