@@ -1,9 +1,11 @@
 // What a Vite app expects of its dev server beyond components: `import.meta.env` from `.env`
 // files (only `VITE_` variables), JSON with named exports, `?raw` and `?url` imports, dynamic
-// imports, and stylesheets whose `@import` and `url()` resolve from the stylesheet, with a hot
+// imports, import.meta.glob (updated when a matching file is added or removed), and
+// stylesheets whose `@import` and `url()` resolve from the stylesheet, with a hot
 // update of an `@import`ed sheet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { openFixture, closeFixture, save } from './harness.mjs';
 
@@ -46,5 +48,20 @@ test('@import and url() resolve from the stylesheet; an edit of the imported she
   await page.waitForFunction(() => getComputedStyle(document.getElementById('box')).color === 'rgb(200, 0, 0)', null, { timeout: 15000 })
     .catch((e) => assert.fail(e.message + details()));
   assert.equal((await style()).border, 'rgb(0, 0, 255)', 'the importing sheet still applies');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+});
+
+test('import.meta.glob: eager and lazy; a file added or removed updates the globbing module without a reload', async () => {
+  assert.equal(await text('glob'), './widgets/one.js=one ./widgets/two.js=two', details());
+  await page.waitForFunction(() => document.getElementById('glob-lazy').textContent === 'one,two');
+  fs.writeFileSync(path.join(dir, 'src/widgets/three.js'), 'export default "three";\n');
+  await page.waitForFunction(() => document.getElementById('glob').textContent.includes('three.js=three'), null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  assert.equal(await text('glob'), './widgets/one.js=one ./widgets/three.js=three ./widgets/two.js=two');
+  fs.rmSync(path.join(dir, 'src/widgets/one.js'));
+  await page.waitForFunction(() => document.getElementById('glob').textContent === './widgets/three.js=three ./widgets/two.js=two', null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  await page.waitForFunction(() => document.getElementById('glob-lazy').textContent === 'three,two');
+  assert.equal(await page.evaluate(() => document.querySelector('metamon-error-overlay')), null, 'a removed globbed file is no error');
   assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
 });

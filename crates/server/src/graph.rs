@@ -19,6 +19,9 @@ pub struct ModuleNode {
     pub stale: bool,
     /// It had importers and has lost them all: no page uses it any more.
     pub orphaned: bool,
+    /// Its `import.meta.glob` patterns (root-relative): a file added or removed that matches
+    /// them changes the module.
+    pub globs: Option<globset::GlobSet>,
 }
 
 impl ModuleNode {
@@ -49,6 +52,24 @@ impl Graph {
             .or_default()
             .insert(key.to_string());
         self.modules.entry(key.to_string()).or_default()
+    }
+
+    /// The files of the modules whose `import.meta.glob` patterns match `relative`.
+    pub fn glob_owner_files(&self, relative: &str) -> Vec<PathBuf> {
+        let owners: HashSet<&String> = self
+            .modules
+            .iter()
+            .filter(|(_, node)| node.globs.as_ref().is_some_and(|g| g.is_match(relative)))
+            .map(|(key, _)| key)
+            .collect();
+        if owners.is_empty() {
+            return Vec::new();
+        }
+        self.by_file
+            .iter()
+            .filter(|(_, keys)| keys.iter().any(|key| owners.contains(key)))
+            .map(|(file, _)| file.clone())
+            .collect()
     }
 
     pub fn keys_for_file(&self, file: &Path) -> Vec<String> {

@@ -37,6 +37,23 @@ impl DevServer {
             .filter_map(|f| f.strip_prefix(&self.root).ok())
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .collect();
+        // A file added or removed that an `import.meta.glob` matches changes the module
+        // that globs it: that module is recompiled as if it had been saved.
+        let mut files = files;
+        let glob_owners: Vec<PathBuf> = {
+            let graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
+            files
+                .iter()
+                .zip(&routes_touched)
+                .filter(|(file, _)| !file.exists() || graph.keys_for_file(file).is_empty())
+                .flat_map(|(_, relative)| graph.glob_owner_files(relative))
+                .collect()
+        };
+        for owner in glob_owners {
+            if !files.contains(&owner) {
+                files.push(owner);
+            }
+        }
         let mut tasks = tokio::task::JoinSet::new();
         for (order, file) in files.into_iter().enumerate() {
             let server = self.clone();
@@ -126,6 +143,19 @@ impl DevServer {
             }
             // Otherwise not loaded by any page: a new file, or one nothing imports yet.
             self.clear_errors(&relative);
+            return outcome;
+        }
+        let globbed = || {
+            !self
+                .graph
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .glob_owner_files(&relative)
+                .is_empty()
+        };
+        if !file.exists() && globbed() {
+            // Deleted and reached through an `import.meta.glob`: the globbing module's update
+            // drops it.
             return outcome;
         }
         if !file.exists() {

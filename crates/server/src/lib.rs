@@ -7,6 +7,7 @@
 
 mod deps;
 mod dotenv;
+mod glob_import;
 mod graph;
 mod hmr;
 mod http;

@@ -207,6 +207,29 @@ impl DevServer {
         compiled: Compiled,
     ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
         let relative = relative_of(key_path(split_key(key).0));
+        let mut compiled = compiled;
+        let mut globs = None;
+        if compiled.code.contains("import.meta.glob") {
+            let mut files = Vec::new();
+            crate::watch::for_each_source_file(&self.root, &mut |path| {
+                if let Ok(relative) = path.strip_prefix(&self.root) {
+                    files.push(relative.to_string_lossy().replace('\\', "/"));
+                }
+            });
+            let expanded = crate::glob_import::expand(&compiled.code, file, &self.root, &files)
+                .map_err(|error| {
+                    let (line, column) = metamon_compile::line_column(&compiled.code, error.offset);
+                    vec![Diagnostic::new(
+                        "glob",
+                        &relative,
+                        line,
+                        column,
+                        error.message,
+                    )]
+                })?;
+            compiled.code = expanded.code;
+            globs = expanded.matcher;
+        }
         let scanned = scan(&compiled.code).map_err(|message| {
             vec![Diagnostic::new(
                 "internal",
@@ -321,7 +344,7 @@ impl DevServer {
         for (module, imported_file) in unknown_files {
             graph.ensure(module, &imported_file);
         }
-        graph.ensure(key, file);
+        graph.ensure(key, file).globs = globs;
         graph.set_transformed(key, transformed.clone(), project_imports);
         Ok(transformed)
     }
