@@ -1,8 +1,8 @@
-// What a Vite app expects of its dev server beyond components: `import.meta.env` from `.env`
-// files (only `VITE_` variables), JSON with named exports, `?raw` and `?url` imports, dynamic
-// imports, import.meta.glob (updated when a matching file is added or removed), and
-// stylesheets whose `@import` and `url()` resolve from the stylesheet, with a hot
-// update of an `@import`ed sheet.
+// What a Vite app expects of its dev server beyond components: inline module scripts in the
+// page, `import.meta.env` from `.env` files (only `VITE_` variables), JSON with named exports,
+// `?raw` and `?url` imports, dynamic imports, import.meta.glob (updated when a matching file is
+// added or removed), and stylesheets whose `@import` and `url()` resolve from the stylesheet,
+// with a hot update of an `@import`ed sheet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -30,6 +30,12 @@ test('JSON named exports and key order, ?raw, ?url and dynamic imports', async (
   assert.equal(await text('raw'), 'first line of notes');
   assert.equal(await text('url'), '/src/assets/icon.svg');
   assert.equal(await text('lazy'), 'loaded lazily');
+});
+
+test('an inline <script type="module"> in index.html resolves bare imports like any module', async () => {
+  await page.waitForFunction(() => document.getElementById('inline').textContent !== '', null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  assert.equal(await text('inline'), 'inline Settings');
 });
 
 test('@import and url() resolve from the stylesheet; an edit of the imported sheet applies without a reload', async () => {

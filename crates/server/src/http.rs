@@ -77,8 +77,11 @@ async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Respo
     if let Some(file) = path.strip_prefix("/@deps/") {
         return dependency(&server, file);
     }
+    let html_proxy = query
+        .as_deref()
+        .is_some_and(|q| crate::html::proxy_index(q).is_some());
     if path == "/"
-        || path.ends_with(".html")
+        || (path.ends_with(".html") && !html_proxy)
         || (wants_html(headers) && !path.rsplit('/').next().unwrap_or("").contains('.'))
     {
         return html(
@@ -160,6 +163,12 @@ fn html(server: &DevServer, path: &str) -> Response {
     let Ok(page) = std::fs::read_to_string(&file) else {
         return refused(Refusal::NotFound);
     };
+    let page_path = if path.ends_with(".html") {
+        path
+    } else {
+        "/index.html"
+    };
+    let page = crate::html::proxy_inline_scripts(&page, page_path);
     let options = server
         .config()
         .client_options()

@@ -10,6 +10,7 @@ mod dotenv;
 mod glob_import;
 mod graph;
 mod hmr;
+mod html;
 mod http;
 mod imports;
 mod routes;

@@ -156,6 +156,25 @@ impl DevServer {
         let kind = module_kind(relative, &self.options());
         let query = split_key(key).1;
         let as_import = query == Some("import");
+        if let Some(index) = query.and_then(crate::html::proxy_index) {
+            // An inline `<script type="module">` of the page, compiled as a module of its own.
+            let page = String::from_utf8_lossy(&bytes);
+            let script = crate::html::inline_script(&page, index).ok_or_else(|| {
+                vec![Diagnostic::new(
+                    "serve::html-proxy",
+                    relative,
+                    1,
+                    1,
+                    format!("the page has no inline module script number {index}"),
+                )]
+            })?;
+            let options = metamon_compile::ScriptOptions {
+                jsx_dev_runtime: self.options().jsx_dev_runtime,
+                original: Some(page.to_string()),
+                ..metamon_compile::ScriptOptions::default()
+            };
+            return metamon_compile::compile_script(relative, &script, &options);
+        }
         match kind {
             // `?raw`: the file's text; `?url`: its URL, whatever kind of file it is (Vite's).
             _ if query == Some("raw") => Ok(Compiled {

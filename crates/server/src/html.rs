@@ -1,0 +1,111 @@
+//! Inline `<script type="module">` blocks of a page, served as modules of their own (Vite's
+//! `html-proxy`), so their imports (`import { createApp } from 'vue'`) are resolved like any
+//! module's.
+
+use std::ops::Range;
+
+/// The query of the module that holds the `index`-th inline module script of a page.
+pub fn proxy_query(index: usize) -> String {
+    format!("html-proxy&index={index}.js")
+}
+
+/// The index of an inline script named by a proxy query, if the query is one.
+pub fn proxy_index(query: &str) -> Option<usize> {
+    query
+        .strip_prefix("html-proxy&index=")?
+        .strip_suffix(".js")?
+        .parse()
+        .ok()
+}
+
+/// Each inline module script: the whole element and its text.
+fn inline_module_scripts(page: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let lower = page.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(start) = lower[from..].find("<script").map(|at| at + from) {
+        let Some(tag_end) = lower[start..].find('>').map(|at| at + start + 1) else {
+            break;
+        };
+        let Some(close) = lower[tag_end..].find("</script").map(|at| at + tag_end) else {
+            break;
+        };
+        let element_end = lower[close..]
+            .find('>')
+            .map_or(lower.len(), |at| at + close + 1);
+        let attributes = &lower[start + "<script".len()..tag_end - 1];
+        let is_module = attributes
+            .split(|c: char| c.is_whitespace())
+            .any(|attribute| {
+                matches!(
+                    attribute.trim_end_matches('/'),
+                    "type=\"module\"" | "type='module'" | "type=module"
+                )
+            });
+        let has_src = attributes
+            .split(|c: char| c.is_whitespace())
+            .any(|attribute| attribute.starts_with("src="));
+        if is_module && !has_src {
+            found.push((start..element_end, tag_end..close));
+        }
+        from = element_end;
+    }
+    found
+}
+
+/// The page with each inline module script replaced by a script loading its proxy module.
+pub fn proxy_inline_scripts(page: &str, path: &str) -> String {
+    let mut out = page.to_string();
+    for (index, (element, _)) in inline_module_scripts(page).into_iter().enumerate().rev() {
+        out.replace_range(
+            element,
+            &format!(
+                "<script type=\"module\" src=\"{path}?{}\"></script>",
+                proxy_query(index)
+            ),
+        );
+    }
+    out
+}
+
+/// The `index`-th inline module script of `page`, preceded by as many blank lines as come before
+/// it in the page, so positions in it are the page's own.
+pub fn inline_script(page: &str, index: usize) -> Option<String> {
+    let (_, text) = inline_module_scripts(page).into_iter().nth(index)?;
+    let lines_before = page[..text.start].matches('\n').count();
+    let column = text.start - page[..text.start].rfind('\n').map_or(0, |at| at + 1);
+    Some(format!(
+        "{}{}{}",
+        "\n".repeat(lines_before),
+        " ".repeat(column),
+        &page[text]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "<!doctype html>\n<html><head>\n<script>window.x = 1</script>\n<script type=\"module\" src=\"/src/main.js\"></script>\n</head><body>\n<SCRIPT TYPE=\"module\">\n  import { createApp } from 'vue'\n</SCRIPT>\n<script type='module'>console.log(2)</script>\n</body></html>\n";
+
+    #[test]
+    fn inline_module_scripts_become_proxy_modules() {
+        let page = proxy_inline_scripts(PAGE, "/index.html");
+        assert!(
+            page.contains("<script>window.x = 1</script>"),
+            "classic scripts stay"
+        );
+        assert!(page.contains("<script type=\"module\" src=\"/src/main.js\"></script>"));
+        assert!(page.contains("<body>\n<script type=\"module\" src=\"/index.html?html-proxy&index=0.js\"></script>\n<script type=\"module\" src=\"/index.html?html-proxy&index=1.js\"></script>\n</body>"), "{page}");
+        let first = inline_script(PAGE, 0).unwrap();
+        assert_eq!(
+            first.lines().nth(6),
+            Some("  import { createApp } from 'vue'"),
+            "line 7 of the page"
+        );
+        assert_eq!(inline_script(PAGE, 1).unwrap().trim(), "console.log(2)");
+        assert_eq!(inline_script(PAGE, 2), None);
+        assert_eq!(proxy_index("html-proxy&index=1.js"), Some(1));
+        assert_eq!(proxy_index("import"), None);
+    }
+}
