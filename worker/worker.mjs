@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -124,6 +125,12 @@ async function stripTs(root, code, filename, tsx, feature) {
 }
 
 // ---------------------------------------------------------------- Vue
+const VUE_FS = {
+  fileExists: (file) => fs.existsSync(file),
+  readFile: (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined),
+  realpath: (file) => fs.realpathSync(file),
+};
+
 const prevVue = new Map(); // filename -> previous successful descriptor
 
 function isEqualBlock(a, b) {
@@ -238,6 +245,8 @@ async function compileVue(req) {
         genDefaultAs: '_sfc_main',
         templateOptions: inlineTemplate ? templateOptions : undefined,
         sourceMap: true,
+        // `defineProps<Props>()` with `Props` imported from another file reads that file.
+        fs: VUE_FS,
       });
     } catch (e) {
       throw vueScriptError(e, descriptor, source);
@@ -580,8 +589,46 @@ async function compileSolid(req) {
   return { code, map: result.map || null, css: null, lang: typed ? 'ts' : null };
 }
 
+// ---------------------------------------------------------------- Sass / Less
+async function compileStyle(req) {
+  const { filename, source, root } = req;
+  if (/\.less$/.test(filename)) {
+    const less = interop(await load(root, 'less', 'Less stylesheets'));
+    try {
+      const out = await less.render(source, { filename, paths: [path.dirname(filename)] });
+      return { code: out.css, map: null, css: null };
+    } catch (e) {
+      throw new WorkerError(String(e.message || e), { line: e.line || 1, column: (e.column || 0) + 1 });
+    }
+  }
+  const sass = await load(root, 'sass', 'Sass stylesheets');
+  try {
+    const out = fn(sass, 'compileString')(source, {
+      url: pathToFileURL(filename),
+      syntax: /\.sass$/.test(filename) ? 'indented' : 'scss',
+      loadPaths: [path.dirname(filename), path.join(root, 'node_modules')],
+    });
+    return { code: out.css, map: null, css: null };
+  } catch (e) {
+    const start = e && e.span && e.span.start;
+    const here = e && e.span && e.span.url && fileURLToPathSafe(e.span.url) === filename;
+    throw new WorkerError(String((e && e.sassMessage) || (e && e.message) || e).split('\n')[0], {
+      line: start && here ? start.line + 1 : 1,
+      column: start && here ? start.column + 1 : 1,
+    });
+  }
+}
+
+function fileURLToPathSafe(url) {
+  try {
+    return new URL(String(url)).pathname;
+  } catch {
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------- dispatch
-const handlers = { vue: compileVue, svelte: compileSvelte, solid: compileSolid };
+const handlers = { vue: compileVue, svelte: compileSvelte, solid: compileSolid, style: compileStyle };
 
 async function handle(line) {
   let req;

@@ -274,14 +274,32 @@ test('missing compilers name the npm package', async () => {
       assert.equal(r.error.package, pkg);
       assert.ok(r.error.message.includes(`npm install -D ${pkg}`), r.error.message);
     }
-    // a style preprocessor that is not installed (sass is not a dev dependency here)
-    const r = await w.request({ kind: 'vue', filename: file('Sass.vue.mtm'), root: ROOT, source: `${PAD}<template><div/></template>\n<style lang="scss">\n.a { .b { color: red } }\n</style>\n` });
-    assert.equal(r.ok, false);
-    assert.equal(r.error.package, 'sass');
-    assert.equal(r.error.line, 10);
+    // style preprocessors the project has not installed
+    for (const [name, pkg] of [['x.scss', 'sass'], ['x.less', 'less']]) {
+      const r = await w.request({ kind: 'style', filename: path.join(bare, name), root: bare, source: '.a { .b { color: red } }\n' });
+      assert.equal(r.ok, false, name);
+      assert.equal(r.error.package, pkg);
+    }
   } finally {
     fs.rmSync(bare, { recursive: true, force: true });
   }
+});
+
+// ------------------------------------------------------------ Sass
+test('style: SCSS and Sass through the project\'s sass, errors at their line', async () => {
+  const scss = await w.request({ kind: 'style', filename: file('a.scss'), root: ROOT, source: '$c: red;\n.a { .b { color: $c; } }\n' });
+  assert.equal(scss.ok, true, JSON.stringify(scss.error));
+  assert.match(scss.code, /\.a \.b \{\s*color: red;\s*\}/);
+  const indented = await w.request({ kind: 'style', filename: file('b.sass'), root: ROOT, source: '.a\n  color: blue\n' });
+  assert.match(indented.code, /\.a \{\s*color: blue;\s*\}/);
+  const broken = await w.request({ kind: 'style', filename: file('c.scss'), root: ROOT, source: '.a {\n  color: $missing;\n}\n' });
+  assert.equal(broken.ok, false);
+  assert.equal(broken.error.line, 2);
+  assert.match(broken.error.message, /Undefined variable/);
+  // Vue <style lang="scss"> uses the same package
+  const vue = await w.request({ kind: 'vue', filename: file('Sass.vue.mtm'), root: ROOT, source: `${PAD}<template><div/></template>\n<style lang="scss">\n.a { .b { color: red } }\n</style>\n` });
+  assert.equal(vue.ok, true, JSON.stringify(vue.error));
+  assert.match(vue.css, /\.a \.b/);
 });
 
 // ------------------------------------------------------------ robustness

@@ -2,7 +2,7 @@
 // page, `import.meta.env` from `.env` files (only `VITE_` variables), JSON with named exports,
 // `?raw` and `?url` imports, dynamic imports, import.meta.glob (updated when a matching file is
 // added or removed), and stylesheets whose `@import` and `url()` resolve from the stylesheet,
-// with a hot update of an `@import`ed sheet.
+// with a hot update of an `@import`ed sheet; SCSS through the project's own `sass`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -69,5 +69,24 @@ test('import.meta.glob: eager and lazy; a file added or removed updates the glob
     .catch((e) => assert.fail(e.message + details()));
   await page.waitForFunction(() => document.getElementById('glob-lazy').textContent === 'three,two');
   assert.equal(await page.evaluate(() => document.querySelector('metamon-error-overlay')), null, 'a removed globbed file is no error');
+  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+});
+
+test('SCSS (with the project\'s sass): compiled, hot-updated, and a syntax error names its line', async () => {
+  const color = () => page.evaluate(() => getComputedStyle(document.querySelector('#box .label')).color);
+  assert.equal(await color(), 'rgb(0, 90, 0)', details());
+  const theme = path.join(dir, 'src/styles/theme.scss');
+  const good = fs.readFileSync(theme, 'utf8');
+  save(theme, good.replace('color: vars.$accent;', 'color: rgb(0, 0, 120);'));
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 0, 120)', null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  save(theme, good.replace('color: vars.$accent;', 'color: vars.$missing;'));
+  const line = good.split('\n').findIndex((l) => l.includes('vars.$accent')) + 1;
+  await page.waitForFunction((where) => document.querySelector('metamon-error-overlay')?.shadowRoot?.textContent.includes(where), `src/styles/theme.scss:${line}:`, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  assert.equal(await color(), 'rgb(0, 0, 120)', 'the last good stylesheet stays');
+  save(theme, good);
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 90, 0)' && !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
   assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
 });

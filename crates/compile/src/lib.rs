@@ -105,7 +105,7 @@ pub fn module_kind(relative_path: &str, options: &Options) -> Option<ModuleKind>
         "js" | "mjs" | "jsx" | "ts" | "tsx" | "mts" => ModuleKind::Script,
         "vue" => ModuleKind::Vue,
         "svelte" => ModuleKind::Svelte,
-        "css" => ModuleKind::Css,
+        "css" | "scss" | "sass" | "less" => ModuleKind::Css,
         "json" => ModuleKind::Json,
         _ => return None,
     })
@@ -162,12 +162,7 @@ pub fn compile(
             let carried = mtm::carry_local_state(source, Target::Svelte);
             worker.compile_framework(WorkerKind::Svelte, file, path, &carried, source, options)
         }
-        ModuleKind::Css => compile_css(
-            file,
-            source,
-            file.ends_with(".module.css"),
-            &options.css_targets,
-        ),
+        ModuleKind::Css => compile_stylesheet(file, path, source, options, worker),
         ModuleKind::Json => {
             let value: Value = serde_json::from_str(source).map_err(|error| {
                 vec![Diagnostic::new(
@@ -185,6 +180,23 @@ pub fn compile(
         }
         ModuleKind::Mtm => unreachable!("handled above"),
     }
+}
+
+/// A stylesheet as a module: Sass, SCSS and Less through their own compiler (the project's
+/// `sass` / `less` package, as with Vite), then lightningcss.
+pub fn compile_stylesheet(
+    file: &str,
+    path: &Path,
+    source: &str,
+    options: &Options,
+    worker: &NodeWorker,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let css_module = file.contains(".module.");
+    if file.ends_with(".css") {
+        return compile_css(file, source, css_module, &options.css_targets);
+    }
+    let css = worker.compile_framework(WorkerKind::Style, file, path, source, source, options)?;
+    compile_css(file, &css.code, css_module, &options.css_targets)
 }
 
 /// A JSON file as a module: the value as its default export and, as in Vite, each top-level

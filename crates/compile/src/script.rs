@@ -50,6 +50,8 @@ pub fn compile_script(
     let mut program = parsed.program;
     let semantic = SemanticBuilder::new()
         .with_excess_capacity(2.0)
+        // The transformer needs enum values evaluated (it panics on `enum` otherwise).
+        .with_enum_eval(true)
         .build(&program);
     let semantic_errors: Vec<&OxcDiagnostic> = semantic.diagnostics.errors().collect();
     if !semantic_errors.is_empty() {

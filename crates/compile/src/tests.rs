@@ -294,3 +294,12 @@ fn css_targets_lower_nesting_and_add_prefixes() {
         "prefix added: {lowered}"
     );
 }
+
+#[test]
+fn typescript_enums_compile() {
+    let code = react(
+        "src/Badge.tsx",
+        "enum Tone { Calm = 'calm', Loud = 'loud' }\nexport default function Badge() {\n  return <b className={Tone.Loud}>hi</b>;\n}\n",
+    );
+    assert!(code.contains("Tone[\"Loud\"] = \"loud\""), "{code}");
+}

@@ -28,6 +28,7 @@ pub(crate) fn strip_types(
     }
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new()
+        .with_enum_eval(true)
         .build(&program)
         .semantic
         .into_scoping();
@@ -92,7 +93,7 @@ mod tests {
     #[test]
     fn types_go_and_lines_stay_mapped() {
         // A typed module whose line n maps to line 9 + n (0-based) of a component file.
-        let code = "const count: number = 1;\ninterface Props { a: string }\nexport function add(x: number): number {\n  return x + count;\n}\n";
+        let code = "const count: number = 1;\ninterface Props { a: string }\nexport function add(x: number): number {\n  return x + count + Size.Large;\n}\nenum Size { Small = 1, Large }\n";
         let mappings = "AASA;AACA;AACA;AACA;AACA";
         let map = serde_json::json!({"version": 3, "sources": ["/src/A.vue"], "sourcesContent": [""], "names": [], "mappings": mappings});
         let (out, composed) = strip_types("src/A.vue", code, Some(&map)).unwrap();
@@ -100,7 +101,11 @@ mod tests {
             !out.contains(": number") && !out.contains("interface"),
             "{out}"
         );
-        assert!(out.contains("return x + count;"), "{out}");
+        assert!(out.contains("return x + count + Size.Large;"), "{out}");
+        assert!(
+            out.contains("Size[Size[\"Large\"] = 2] = \"Large\""),
+            "enums compile: {out}"
+        );
         let composed = SourceMap::from_json(
             serde_json::from_value::<oxc_sourcemap::JSONSourceMap>(composed.unwrap()).unwrap(),
         )
@@ -108,7 +113,7 @@ mod tests {
         let table = composed.generate_lookup_table();
         // `return x + count;` is on line 3 (0-based) of the output and line 3 of the typed code,
         // which is line 12 (0-based) of the component file.
-        let line = out.lines().position(|l| l.contains("return")).unwrap() as u32;
+        let line = out.lines().position(|l| l.contains("return x")).unwrap() as u32;
         let token = composed.lookup_token(&table, line, 4).unwrap();
         assert_eq!(token.get_src_line(), 12);
         assert_eq!(composed.get_source(0), Some("/src/A.vue"));

@@ -15,6 +15,8 @@ pub enum WorkerKind {
     Vue,
     Svelte,
     Solid,
+    /// Sass, SCSS and Less, with the project's own `sass` / `less` package.
+    Style,
 }
 
 impl WorkerKind {
@@ -23,6 +25,7 @@ impl WorkerKind {
             WorkerKind::Vue => "vue",
             WorkerKind::Svelte => "svelte",
             WorkerKind::Solid => "solid",
+            WorkerKind::Style => "style",
         }
     }
 }

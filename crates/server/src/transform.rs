@@ -7,9 +7,7 @@ use crate::deps::DepsMetadata;
 use crate::graph::Graph;
 use crate::imports::{Bindings, scan};
 use base64::Engine;
-use metamon_compile::{
-    Compiled, Diagnostic, ModuleKind, compile, compile_css, css_module_js, module_kind,
-};
+use metamon_compile::{Compiled, Diagnostic, ModuleKind, compile, css_module_js, module_kind};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -193,11 +191,12 @@ impl DevServer {
             }),
             Some(ModuleKind::Css) if as_import => {
                 let source = String::from_utf8_lossy(&bytes);
-                compile_css(
+                metamon_compile::compile_stylesheet(
                     relative,
+                    file,
                     &source,
-                    relative.ends_with(".module.css"),
-                    &self.options().css_targets,
+                    &self.options(),
+                    &self.worker,
                 )
             }
             Some(ModuleKind::Json) => {
