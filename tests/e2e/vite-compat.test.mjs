@@ -90,3 +90,21 @@ test('SCSS (with the project\'s sass): compiled, hot-updated, and a syntax error
     .catch((e) => assert.fail(e.message + details()));
   assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
 });
+
+test('a package\'s stylesheet imported by name is served as CSS, its url()s from the package', async () => {
+  // A package installed in the app (written here: node_modules is not part of the fixture).
+  const pkg = path.join(dir, 'node_modules/fake-ui');
+  fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
+  fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"fake-ui","version":"1.0.0","main":"index.js"}');
+  fs.writeFileSync(path.join(pkg, 'index.js'), 'export const ui = "fake-ui";\n');
+  fs.writeFileSync(path.join(pkg, 'dist/ui.css'), '.ui-badge { color: rgb(3, 4, 5); background-image: url(./dot.svg); }\n');
+  fs.writeFileSync(path.join(pkg, 'dist/dot.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>\n');
+  fs.writeFileSync(path.join(dir, 'src/ui.js'), "import 'fake-ui/dist/ui.css';\nimport { ui } from 'fake-ui';\nconst badge = document.createElement('span');\nbadge.className = 'ui-badge';\nbadge.textContent = ui;\ndocument.body.append(badge);\n");
+  save(path.join(dir, 'src/main.js'), (s) => `${s}\nimport('./ui.js');\n`);
+  await page.waitForFunction(() => document.querySelector('.ui-badge')?.textContent === 'fake-ui', null, { timeout: 20000 })
+    .catch((e) => assert.fail(e.message + details()));
+  const style = await page.evaluate(() => { const s = getComputedStyle(document.querySelector('.ui-badge')); return { color: s.color, background: s.backgroundImage }; });
+  assert.equal(style.color, 'rgb(3, 4, 5)', details());
+  assert.match(style.background, /\/node_modules\/fake-ui\/dist\/dot\.svg/);
+  assert.doesNotMatch(server.output(), /pre-bundling failed/, server.output());
+});

@@ -438,7 +438,11 @@ impl DevServer {
             || path.starts_with('/')
             || path == "."
             || path == "..";
-        if !is_path {
+        // A package's stylesheet (`import 'lib/dist/style.css'`) is served like the app's own:
+        // the dependency pre-bundle is for JavaScript.
+        let package_stylesheet =
+            !is_path && matches!(module_kind(path, &self.options()), Some(ModuleKind::Css));
+        if !is_path && !package_stylesheet {
             return Ok(ImportTarget::Dep(specifier.to_string()));
         }
         let (base, request) = match path.strip_prefix('/') {
