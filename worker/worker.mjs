@@ -510,9 +510,26 @@ async function compileSvelte(req) {
   const hmr = dev && req.hmr !== false;
   const svelte = await load(root, 'svelte/compiler');
   const compile = fn(svelte, 'compile');
+  // `<style lang="scss">` (what vitePreprocess does for it): the style block through the
+  // project's sass or less first; the map keeps the component's positions.
+  let code = source;
+  let sourcemap;
+  if (/<style[^>]*\slang=["']?(scss|sass|less)/.test(source)) {
+    const processed = await fn(svelte, 'preprocess')(source, {
+      style: async ({ content, attributes }) => {
+        const lang = attributes.lang;
+        if (!['scss', 'sass', 'less'].includes(lang)) return undefined;
+        const out = await compileStyle({ filename: `${filename}.${lang}`, source: content, root });
+        return { code: out.code };
+      },
+    }, { filename });
+    code = processed.code;
+    sourcemap = processed.map;
+  }
   let result;
   try {
-    result = compile(source, {
+    result = compile(code, {
+      sourcemap,
       filename,
       rootDir: root,
       name: svelteName(filename),

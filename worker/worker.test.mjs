@@ -300,6 +300,10 @@ test('style: SCSS and Sass through the project\'s sass, errors at their line', a
   const vue = await w.request({ kind: 'vue', filename: file('Sass.vue.mtm'), root: ROOT, source: `${PAD}<template><div/></template>\n<style lang="scss">\n.a { .b { color: red } }\n</style>\n` });
   assert.equal(vue.ok, true, JSON.stringify(vue.error));
   assert.match(vue.css, /\.a \.b/);
+  // Svelte <style lang="scss"> too
+  const svelte = await w.request({ kind: 'svelte', filename: file('Sass.svelte'), root: ROOT, source: '<script>\n  let n = $state(0);\n</script>\n<p class="a"><b>{n}</b></p>\n<style lang="scss">\n  $c: red;\n  .a { b { color: $c; } }\n</style>\n' });
+  assert.equal(svelte.ok, true, JSON.stringify(svelte.error));
+  assert.match(svelte.css, /\.a\.svelte-[a-z0-9]+ b:where\(\.svelte-[a-z0-9]+\) \{\s*color: red;/);
 });
 
 // ------------------------------------------------------------ robustness
