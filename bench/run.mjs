@@ -21,6 +21,12 @@ const metamonBin = process.env.METAMON_BIN || path.join(repo, 'target/release/me
 const work = path.join(here, '.work');
 // Every server started, so none outlives a failed run.
 const servers = new Set();
+// What the run is doing now, for the watchdog's message (and in quick mode, printed).
+let doing = 'starting';
+function step(what) {
+  doing = what;
+  if (quick) process.stderr.write(`  ${what}\n`);
+}
 
 const APPS = {
   react: { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
@@ -87,6 +93,8 @@ async function startServer(kind, dir) {
     ? spawn(metamonBin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
+  const spawnFailed = new Promise((_, reject) => child.once('error', (error) => reject(new Error(`cannot start ${kind}: ${error.message}`))));
+  spawnFailed.catch(() => {});
   child.once('exit', () => servers.delete(child));
   let output = '';
   child.stdout.on('data', (c) => { output += c; });
@@ -102,7 +110,7 @@ async function startServer(kind, dir) {
     if (child.exitCode !== null) throw new Error(`${kind} exited:\n${output}`);
     if (performance.now() > deadline) { await close(); throw new Error(`${kind} did not answer within 180 s:\n${output}`); }
     try { if (url && (await fetch(url, { signal: AbortSignal.timeout(10000) })).ok) return { url, started, peak: () => peak, output: () => output, close }; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 20));
+    await Promise.race([new Promise((r) => setTimeout(r, 20)), spawnFailed]);
   }
 }
 
@@ -169,12 +177,14 @@ async function coldTrace(page) {
 }
 
 async function coldStart(browser, kind, dir, n) {
+  step(`${kind}: starting the server on ${path.basename(dir)}`);
   const server = await startServer(kind, dir);
+  step(`${kind}: loading the page (${server.url})`);
   const page = await browser.newPage();
   // Every module request is kept (the default buffer stops at 250 entries).
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
-  await page.goto(server.url, { waitUntil: 'commit', timeout: 300000 });
-  await page.waitForSelector(`#c${n - 1}`, { timeout: 300000 });
+  await page.goto(server.url, { waitUntil: 'commit', timeout: quick ? 60000 : 300000 });
+  await page.waitForSelector(`#c${n - 1}`, { timeout: quick ? 60000 : 300000 });
   const ms = performance.now() - server.started;
   return { server, page, ms };
 }
@@ -194,7 +204,9 @@ async function benchApp(browser, name, kind) {
   for (let k = 0; k < 3; k++) await page.click(counter);
   const before = await page.textContent(counter);
   const leafFile = path.join(dir, kind === 'metamon' || !app.mtm ? app.leaf(app.n) : APPS.react.leaf(app.n));
+  step(`${kind}: leaf saves`);
   const leaf = await measureEdits(page, leafFile, new RegExp(`Comp${leafIndex} v\\d+`), (r) => `Comp${leafIndex} v${r}`, `#c${leafIndex} .label`, counter, before);
+  step(`${kind}: root saves`);
   const root = await measureEdits(page, path.join(dir, app.root), /Root v\d+/, (r) => `Root v${r}`, '#root-title', counter, before);
   const peakRss = server.peak();
   await page.close();
@@ -203,19 +215,17 @@ async function benchApp(browser, name, kind) {
 }
 
 // A run that stops making progress fails with what it was doing, instead of hanging CI.
-let doing = 'starting';
 const watchdog = setTimeout(() => {
-  console.error(`bench: no result after ${quick ? 10 : 240} minutes, while ${doing}`);
+  console.error(`bench: no result after ${quick ? 5 : 240} minutes, while ${doing}`);
   for (const child of servers) child.kill('SIGKILL');
   process.exit(1);
-}, (quick ? 10 : 240) * 60000);
+}, (quick ? 5 : 240) * 60000);
 watchdog.unref();
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 120000, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const results = [];
 try {
   for (const name of appNames) {
     for (const kind of ['metamon', 'vite']) {
-      doing = `benchmarking ${name} on ${kind}`;
       process.stderr.write(`bench ${name} on ${kind}…\n`);
       results.push(await benchApp(browser, name, kind));
     }
