@@ -1,7 +1,7 @@
 //! `metamon`: a thin CLI over the library crates.
 
 use clap::{Parser, Subcommand};
-use metamon_compile::{Diagnostic, NodeWorker, Options, compile, module_kind};
+use metamon_compile::{Diagnostic, NodeWorker, compile, module_kind};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -98,7 +98,7 @@ fn check(paths: Vec<PathBuf>) -> ExitCode {
             path.parent()
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         };
-        let options = Options::new(absolute(&root), false);
+        let options = metamon_server::project_options(&absolute(&root), false);
         let mut found = Vec::new();
         collect(&path, &mut found);
         found.sort();
@@ -148,7 +148,7 @@ fn compile_one(file: &Path, out: Option<&Path>, sourcemap: bool, hmr: bool) -> E
         &name,
         &absolute(file),
         &bytes,
-        &Options::new(root, hmr),
+        &metamon_server::project_options(&root, hmr),
         &NodeWorker::new(),
     ) {
         Ok(compiled) => {

@@ -275,6 +275,21 @@ impl DevServer {
     }
 }
 
+/// The compile options `metamon dev` would use for the project that holds `start` (the nearest
+/// folder up with a `package.json` or a config file), for the CLI's `check` and `compile`.
+pub fn project_options(start: &std::path::Path, hmr: bool) -> Options {
+    let root = start
+        .ancestors()
+        .find(|dir| {
+            dir.join("package.json").is_file() || dir.join(metamon_config::FILE_NAME).is_file()
+        })
+        .unwrap_or(start);
+    let config = Config::load(root).unwrap_or_default();
+    let mut options = compile_options(root, &config);
+    options.hmr = hmr;
+    options
+}
+
 fn compile_options(root: &std::path::Path, config: &Config) -> Options {
     let mut options = Options::new(root, true);
     let react = react_major(root);
