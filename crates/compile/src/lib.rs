@@ -208,14 +208,9 @@ fn json_module(source: &str, value: &Value) -> String {
         source.trim()
     );
     if let Value::Object(object) = value {
-        let names = object.keys().filter(|key| {
-            let mut chars = key.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-                && !RESERVED_WORDS.contains(&key.as_str())
-        });
+        let names = object
+            .keys()
+            .filter(|key| metamon_mtm::is_js_identifier(key));
         for name in names {
             code.push_str(&format!(
                 "export const {name} = __metamon_json[{}];\n",
@@ -225,57 +220,6 @@ fn json_module(source: &str, value: &Value) -> String {
     }
     code
 }
-
-const RESERVED_WORDS: [&str; 48] = [
-    "await",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "debugger",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "enum",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "import",
-    "in",
-    "instanceof",
-    "let",
-    "new",
-    "null",
-    "return",
-    "static",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "with",
-    "yield",
-    "implements",
-    "interface",
-    "package",
-    "private",
-    "protected",
-    "public",
-    "arguments",
-    "eval",
-];
 
 /// Shifts a source map down by `lines` generated lines (code was prepended above it).
 pub fn shift_map(map: &mut Value, lines: usize) {

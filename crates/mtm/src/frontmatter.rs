@@ -394,7 +394,7 @@ fn describe(node: &MarkedYaml) -> &'static str {
     }
 }
 
-const RESERVED: [&str; 46] = [
+const RESERVED: [&str; 48] = [
     "break",
     "case",
     "catch",
@@ -441,9 +441,12 @@ const RESERVED: [&str; 46] = [
     "protected",
     "public",
     "await",
+    "arguments",
+    "eval",
 ];
 
-pub(crate) fn is_js_identifier(name: &str) -> bool {
+/// Whether `name` can name a binding in a module (strict mode: no reserved word).
+pub fn is_js_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
         return false;

@@ -7,6 +7,7 @@ mod frontmatter;
 mod target;
 
 pub use diagnostic::Diagnostic;
+pub use frontmatter::is_js_identifier;
 pub use target::Target;
 
 use serde::Serialize;

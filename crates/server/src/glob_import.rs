@@ -232,14 +232,7 @@ pub fn expand(
 
 /// An export name as written in an import: itself when it is an identifier, else quoted.
 fn export_name(name: &str) -> String {
-    let identifier = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
-    if identifier {
+    if metamon_mtm::is_js_identifier(name) || name == "default" {
         name.to_string()
     } else {
         serde_json::Value::from(name).to_string()
