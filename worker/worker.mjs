@@ -2,7 +2,7 @@
 // See worker/README.md for the protocol. Nothing but responses may reach stdout.
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -235,6 +235,7 @@ async function compileVue(req) {
   let scriptIndex = 0;
   let templateMap = null;
   let templateIndex = 0;
+  let typeDeps = [];
   if (descriptor.script || descriptor.scriptSetup) {
     let script;
     try {
@@ -252,6 +253,7 @@ async function compileVue(req) {
       throw vueScriptError(e, descriptor, source);
     }
     bindings = script.bindings;
+    typeDeps = script.deps ? [...script.deps] : [];
     scriptMap = script.map;
     scriptIndex = out.length;
     out.push(script.content);
@@ -404,7 +406,7 @@ async function compileVue(req) {
   if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
   if (templateMap) parts.push({ map: templateMap, index: templateIndex });
   const map = parts.length && lang !== 'tsx' ? joinMaps(out, parts) : null;
-  return { code, map, css, lang: lang === 'ts' ? 'ts' : null };
+  return { code, map, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps };
 }
 
 // ---------------------------------------------------------------- source maps
@@ -514,17 +516,19 @@ async function compileSvelte(req) {
   // project's sass or less first; the map keeps the component's positions.
   let code = source;
   let sourcemap;
+  let styleDeps = [];
   if (/<style[^>]*\slang=["']?(scss|sass|less)/.test(source)) {
     const processed = await fn(svelte, 'preprocess')(source, {
       style: async ({ content, attributes }) => {
         const lang = attributes.lang;
         if (!['scss', 'sass', 'less'].includes(lang)) return undefined;
         const out = await compileStyle({ filename: `${filename}.${lang}`, source: content, root });
-        return { code: out.code };
+        return { code: out.code, dependencies: out.deps };
       },
     }, { filename });
     code = processed.code;
     sourcemap = processed.map;
+    styleDeps = processed.dependencies || [];
   }
   let result;
   try {
@@ -552,6 +556,7 @@ async function compileSvelte(req) {
     code: result.js.code,
     map: result.js.map ? JSON.parse(JSON.stringify(result.js.map)) : null,
     css: result.css && result.css.code ? result.css.code : null,
+    deps: styleDeps,
   };
 }
 
@@ -613,7 +618,7 @@ async function compileStyle(req) {
     const less = interop(await load(root, 'less', 'Less stylesheets'));
     try {
       const out = await less.render(source, { filename, paths: [path.dirname(filename)] });
-      return { code: out.css, map: null, css: null };
+      return { code: out.css, map: null, css: null, deps: out.imports || [] };
     } catch (e) {
       throw new WorkerError(String(e.message || e), { line: e.line || 1, column: (e.column || 0) + 1 });
     }
@@ -625,7 +630,8 @@ async function compileStyle(req) {
       syntax: /\.sass$/.test(filename) ? 'indented' : 'scss',
       loadPaths: [path.dirname(filename), path.join(root, 'node_modules')],
     });
-    return { code: out.css, map: null, css: null };
+    const deps = (out.loadedUrls || []).filter((url) => url.protocol === 'file:').map((url) => fileURLToPath(url)).filter((file) => file !== filename);
+    return { code: out.css, map: null, css: null, deps };
   } catch (e) {
     const start = e && e.span && e.span.start;
     const here = e && e.span && e.span.url && fileURLToPathSafe(e.span.url) === filename;
@@ -668,7 +674,7 @@ async function handle(line) {
     if (typeof req.filename !== 'string') throw new Error('request.filename must be a string');
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
     const res = await h(req);
-    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null });
+    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [] });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });

@@ -285,6 +285,15 @@ test('missing compilers name the npm package', async () => {
   }
 });
 
+test('vue: defineProps with a type imported from another file (read from disk, listed as a dependency)', async () => {
+  fs.writeFileSync(path.join(tmp, 'card-types.ts'), 'export interface CardProps { title: string; count?: number }\n');
+  const source = "<script setup lang=\"ts\">\nimport type { CardProps } from './card-types'\nconst props = defineProps<CardProps>()\n</script>\n<template><p>{{ props.title }}</p></template>\n";
+  const r = await w.request({ kind: 'vue', filename: path.join(tmp, 'Card.vue'), root: ROOT, dev: true, hmr: true, source });
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.match(r.code, /props: \{\s*title: \{ type: String, required: true \},\s*count: \{ type: Number, required: false \}/);
+  assert.deepEqual(r.deps.map((d) => path.basename(d)), ['card-types.ts']);
+});
+
 // ------------------------------------------------------------ Sass
 test('style: SCSS and Sass through the project\'s sass, errors at their line', async () => {
   const scss = await w.request({ kind: 'style', filename: file('a.scss'), root: ROOT, source: '$c: red;\n.a { .b { color: $c; } }\n' });
@@ -296,6 +305,12 @@ test('style: SCSS and Sass through the project\'s sass, errors at their line', a
   assert.equal(broken.ok, false);
   assert.equal(broken.error.line, 2);
   assert.match(broken.error.message, /Undefined variable/);
+  // the partials it read, so the server can update it when one changes
+  fs.writeFileSync(path.join(tmp, '_partial.scss'), '$p: green;\n');
+  const using = await w.request({ kind: 'style', filename: path.join(tmp, 'd.scss'), root: ROOT, source: "@use './partial';\n.a { color: partial.$p; }\n" });
+  assert.equal(using.ok, true, JSON.stringify(using.error));
+  assert.match(using.code, /color: green/);
+  assert.deepEqual(using.deps, [fs.realpathSync(path.join(tmp, '_partial.scss'))]);
   // Vue <style lang="scss"> uses the same package
   const vue = await w.request({ kind: 'vue', filename: file('Sass.vue.mtm'), root: ROOT, source: `${PAD}<template><div/></template>\n<style lang="scss">\n.a { .b { color: red } }\n</style>\n` });
   assert.equal(vue.ok, true, JSON.stringify(vue.error));

@@ -72,7 +72,7 @@ test('import.meta.glob: eager and lazy; a file added or removed updates the glob
   assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
 });
 
-test('SCSS (with the project\'s sass): compiled, hot-updated, and a syntax error names its line', async () => {
+test('SCSS (with the project\'s sass): compiled, hot-updated with its partials, and an error names its line', async () => {
   const color = () => page.evaluate(() => getComputedStyle(document.querySelector('#box .label')).color);
   assert.equal(await color(), 'rgb(0, 90, 0)', details());
   const theme = path.join(dir, 'src/styles/theme.scss');
@@ -87,6 +87,10 @@ test('SCSS (with the project\'s sass): compiled, hot-updated, and a syntax error
   assert.equal(await color(), 'rgb(0, 0, 120)', 'the last good stylesheet stays');
   save(theme, good);
   await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 90, 0)' && !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 })
+    .catch((e) => assert.fail(e.message + details()));
+  // A partial it @use-s: the sheet that uses it updates.
+  save(path.join(dir, 'src/styles/_vars.scss'), (s) => s.replace('rgb(0, 90, 0)', 'rgb(90, 0, 90)'));
+  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(90, 0, 90)', null, { timeout: 15000 })
     .catch((e) => assert.fail(e.message + details()));
   assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
 });

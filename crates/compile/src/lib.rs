@@ -95,6 +95,9 @@ pub struct Compiled {
     pub css: Option<String>,
     /// For `.mtm` files: the framework it targets.
     pub target: Option<Target>,
+    /// Other files the compiler read (Sass partials, a Vue component's imported prop types):
+    /// a change to one of them changes this module.
+    pub file_deps: Vec<PathBuf>,
 }
 
 pub fn module_kind(relative_path: &str, options: &Options) -> Option<ModuleKind> {
@@ -195,8 +198,11 @@ pub fn compile_stylesheet(
     if file.ends_with(".css") {
         return compile_css(file, source, css_module, &options.css_targets);
     }
-    let css = worker.compile_framework(WorkerKind::Style, file, path, source, source, options)?;
-    compile_css(file, &css.code, css_module, &options.css_targets)
+    let preprocessed =
+        worker.compile_framework(WorkerKind::Style, file, path, source, source, options)?;
+    let mut compiled = compile_css(file, &preprocessed.code, css_module, &options.css_targets)?;
+    compiled.file_deps = preprocessed.file_deps;
+    Ok(compiled)
 }
 
 /// A JSON file as a module: the value as its default export and, as in Vite, each top-level

@@ -132,11 +132,22 @@ impl NodeWorker {
         if let Some(map) = map.as_mut() {
             set_map_source(map, file, original);
         }
+        let file_deps = response["deps"]
+            .as_array()
+            .map(|deps| {
+                deps.iter()
+                    .filter_map(|dep| dep.as_str())
+                    .map(PathBuf::from)
+                    .filter(|dep| dep != path)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Compiled {
             code,
             map,
             css,
             target: None,
+            file_deps,
         })
     }
 

@@ -22,6 +22,8 @@ pub struct ModuleNode {
     /// Its `import.meta.glob` patterns (root-relative): a file added or removed that matches
     /// them changes the module.
     pub globs: Option<globset::GlobSet>,
+    /// Other files its compiler read (Sass partials, imported prop types).
+    pub file_deps: Vec<PathBuf>,
 }
 
 impl ModuleNode {
@@ -54,12 +56,23 @@ impl Graph {
         self.modules.entry(key.to_string()).or_default()
     }
 
-    /// The files of the modules whose `import.meta.glob` patterns match `relative`.
-    pub fn glob_owner_files(&self, relative: &str) -> Vec<PathBuf> {
+    /// The files of the modules that a change of `file` (root-relative: `relative`) changes
+    /// though it is none of their imports: their compiler read it, or, when it was added or
+    /// removed, it matches their `import.meta.glob`.
+    pub fn dependent_files(
+        &self,
+        file: &Path,
+        relative: &str,
+        added_or_removed: bool,
+    ) -> Vec<PathBuf> {
         let owners: HashSet<&String> = self
             .modules
             .iter()
-            .filter(|(_, node)| node.globs.as_ref().is_some_and(|g| g.is_match(relative)))
+            .filter(|(_, node)| {
+                node.file_deps.iter().any(|dep| dep == file)
+                    || (added_or_removed
+                        && node.globs.as_ref().is_some_and(|g| g.is_match(relative)))
+            })
             .map(|(key, _)| key)
             .collect();
         if owners.is_empty() {

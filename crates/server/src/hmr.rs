@@ -37,19 +37,22 @@ impl DevServer {
             .filter_map(|f| f.strip_prefix(&self.root).ok())
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .collect();
-        // A file added or removed that an `import.meta.glob` matches changes the module
-        // that globs it: that module is recompiled as if it had been saved.
+        // A Sass partial or a file of imported prop types changes the modules whose compiler
+        // read it, and a file added or removed that an `import.meta.glob` matches changes the
+        // module that globs it: those modules are recompiled as if they had been saved.
         let mut files = files;
-        let glob_owners: Vec<PathBuf> = {
+        let dependents: Vec<PathBuf> = {
             let graph = self.graph.lock().unwrap_or_else(|e| e.into_inner());
             files
                 .iter()
                 .zip(&routes_touched)
-                .filter(|(file, _)| !file.exists() || graph.keys_for_file(file).is_empty())
-                .flat_map(|(_, relative)| graph.glob_owner_files(relative))
+                .flat_map(|(file, relative)| {
+                    let added_or_removed = !file.exists() || graph.keys_for_file(file).is_empty();
+                    graph.dependent_files(file, relative, added_or_removed)
+                })
                 .collect()
         };
-        for owner in glob_owners {
+        for owner in dependents {
             if !files.contains(&owner) {
                 files.push(owner);
             }
@@ -150,12 +153,12 @@ impl DevServer {
                 .graph
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .glob_owner_files(&relative)
+                .dependent_files(&file, &relative, true)
                 .is_empty()
         };
         if !file.exists() && globbed() {
-            // Deleted and reached through an `import.meta.glob`: the globbing module's update
-            // drops it.
+            // Deleted and reached through an `import.meta.glob` (or read by a compiler): the
+            // dependent module's update drops it or reports what is missing.
             return outcome;
         }
         if !file.exists() {

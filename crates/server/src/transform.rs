@@ -226,6 +226,7 @@ impl DevServer {
     ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
         let relative = relative_of(key_path(split_key(key).0));
         let mut compiled = compiled;
+        let file_deps = std::mem::take(&mut compiled.file_deps);
         let mut globs = None;
         if compiled.code.contains("import.meta.glob") {
             let mut files = Vec::new();
@@ -362,7 +363,9 @@ impl DevServer {
         for (module, imported_file) in unknown_files {
             graph.ensure(module, &imported_file);
         }
-        graph.ensure(key, file).globs = globs;
+        let node = graph.ensure(key, file);
+        node.globs = globs;
+        node.file_deps = file_deps;
         graph.set_transformed(key, transformed.clone(), project_imports);
         Ok(transformed)
     }
