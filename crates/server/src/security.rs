@@ -29,9 +29,17 @@ pub fn file_for_url(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     }
     let relative = decoded.trim_start_matches('/');
     let mut path = root.to_path_buf();
+    let mut previous = None;
     for component in Path::new(relative).components() {
         match component {
-            Component::Normal(part) if !part.to_string_lossy().starts_with('.') => path.push(part),
+            // pnpm's package store (`node_modules/.pnpm/…`) holds the files packages ship.
+            Component::Normal(part)
+                if !part.to_string_lossy().starts_with('.')
+                    || (part == ".pnpm" && previous == Some("node_modules")) =>
+            {
+                previous = part.to_str();
+                path.push(part)
+            }
             Component::CurDir => {}
             _ => return Err(Refusal::Forbidden),
         }
@@ -130,6 +138,29 @@ mod tests {
             file_for_url(&root, "/src/missing.js"),
             Err(Refusal::NotFound)
         );
+    }
+
+    #[test]
+    fn serves_pnpm_store_files_but_no_other_dot_folder() {
+        let (_dir, root) = root();
+        let store = root.join("node_modules/.pnpm/ui@1.0.0/node_modules/ui/dist");
+        std::fs::create_dir_all(&store).unwrap();
+        std::fs::write(store.join("ui.css"), ".a {}").unwrap();
+        assert_eq!(
+            file_for_url(
+                &root,
+                "/node_modules/.pnpm/ui@1.0.0/node_modules/ui/dist/ui.css"
+            ),
+            Ok(store.join("ui.css"))
+        );
+        for url in [
+            "/.pnpm/x",
+            "/src/.pnpm/x",
+            "/node_modules/.bin/x",
+            "/node_modules/.pnpm/.env",
+        ] {
+            assert_eq!(file_for_url(&root, url), Err(Refusal::Forbidden), "{url}");
+        }
     }
 
     #[test]
