@@ -634,19 +634,12 @@ async function compileStyle(req) {
     return { code: out.css, map: null, css: null, deps };
   } catch (e) {
     const start = e && e.span && e.span.start;
-    const here = e && e.span && e.span.url && fileURLToPathSafe(e.span.url) === filename;
+    const url = e && e.span && e.span.url;
+    const here = url && url.protocol === 'file:' && fileURLToPath(url) === filename;
     throw new WorkerError(String((e && e.sassMessage) || (e && e.message) || e).split('\n')[0], {
       line: start && here ? start.line + 1 : 1,
       column: start && here ? start.column + 1 : 1,
     });
-  }
-}
-
-function fileURLToPathSafe(url) {
-  try {
-    return new URL(String(url)).pathname;
-  } catch {
-    return null;
   }
 }
 

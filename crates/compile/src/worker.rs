@@ -114,7 +114,8 @@ impl NodeWorker {
         let mut code = response["code"].as_str().unwrap_or_default().to_string();
         let mut map = response.get("map").filter(|m| m.is_object()).cloned();
         if response["lang"].as_str() == Some("ts") {
-            // Vue keeps a `lang="ts"` block's types; oxc strips them (no Babel in the project).
+            // Vue's `lang="ts"` and Solid's `.tsx` output keep their types; oxc strips them
+            // (no Babel TypeScript preset needed in the project).
             (code, map) = crate::typescript::strip_types(file, &code, map.as_ref())?;
         }
         let css = response["css"]
@@ -138,7 +139,6 @@ impl NodeWorker {
                 deps.iter()
                     .filter_map(|dep| dep.as_str())
                     .map(PathBuf::from)
-                    .filter(|dep| dep != path)
                     .collect()
             })
             .unwrap_or_default();

@@ -269,7 +269,8 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn relative_to_root(path: &Path, root: &Path) -> Option<String> {
+/// `path` relative to `root`, with `/` separators (`None` outside it).
+pub(crate) fn relative_to_root(path: &Path, root: &Path) -> Option<String> {
     path.strip_prefix(root)
         .ok()
         .map(|relative| relative.to_string_lossy().replace('\\', "/"))

@@ -148,20 +148,17 @@ impl DevServer {
             self.clear_errors(&relative);
             return outcome;
         }
-        let globbed = || {
-            !self
+        if !file.exists() {
+            let dependents = self
                 .graph
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .dependent_files(&file, &relative, true)
-                .is_empty()
-        };
-        if !file.exists() && globbed() {
-            // Deleted and reached through an `import.meta.glob` (or read by a compiler): the
-            // dependent module's update drops it or reports what is missing.
-            return outcome;
-        }
-        if !file.exists() {
+                .dependent_files(&file, &relative, true);
+            if !dependents.is_empty() {
+                // Reached through an `import.meta.glob` (or read by a compiler): the dependent
+                // module's update, in the same batch, drops it or reports what is missing.
+                return outcome;
+            }
             let error = Diagnostic::new(
                 "serve::deleted",
                 &relative,

@@ -163,12 +163,7 @@ fn html(server: &DevServer, path: &str) -> Response {
     let Ok(page) = std::fs::read_to_string(&file) else {
         return refused(Refusal::NotFound);
     };
-    let page_path = if path.ends_with(".html") {
-        path
-    } else {
-        "/index.html"
-    };
-    let page = crate::html::proxy_inline_scripts(&page, page_path);
+    let page = crate::html::proxy_inline_scripts(&page, path);
     let options = server
         .config()
         .client_options()

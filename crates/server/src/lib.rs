@@ -174,7 +174,8 @@ impl DevServer {
                 return;
             }
             let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
-            if matches!(metamon_compile::module_kind(&url, &self.options()), Some(kind) if kind != metamon_compile::ModuleKind::Css && kind != metamon_compile::ModuleKind::Json)
+            if metamon_compile::module_kind(&url, &self.options())
+                .is_some_and(metamon_compile::ModuleKind::is_script)
             {
                 keys.push(url);
             }

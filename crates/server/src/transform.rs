@@ -175,20 +175,8 @@ impl DevServer {
         }
         match kind {
             // `?raw`: the file's text; `?url`: its URL, whatever kind of file it is (Vite's).
-            _ if query == Some("raw") => Ok(Compiled {
-                code: format!(
-                    "export default {};\n",
-                    serde_json::to_string(&String::from_utf8_lossy(&bytes)).unwrap_or_default()
-                ),
-                ..Compiled::default()
-            }),
-            _ if query == Some("url") => Ok(Compiled {
-                code: format!(
-                    "export default {};\n",
-                    serde_json::to_string(&format!("/{relative}")).unwrap_or_default()
-                ),
-                ..Compiled::default()
-            }),
+            _ if query == Some("raw") => Ok(default_export(&String::from_utf8_lossy(&bytes))),
+            _ if query == Some("url") => Ok(default_export(&format!("/{relative}"))),
             Some(ModuleKind::Css) if as_import => {
                 let source = String::from_utf8_lossy(&bytes);
                 metamon_compile::compile_stylesheet(
@@ -206,13 +194,7 @@ impl DevServer {
                 compile(relative, file, &bytes, &self.options(), &self.worker)
             }
             // Any other file imported from JS: its URL.
-            _ => Ok(Compiled {
-                code: format!(
-                    "export default {};\n",
-                    serde_json::to_string(&format!("/{relative}")).unwrap_or_default()
-                ),
-                ..Compiled::default()
-            }),
+            _ => Ok(default_export(&format!("/{relative}"))),
         }
     }
 
@@ -231,9 +213,7 @@ impl DevServer {
         if compiled.code.contains("import.meta.glob") {
             let mut files = Vec::new();
             crate::watch::for_each_source_file(&self.root, &mut |path| {
-                if let Ok(relative) = path.strip_prefix(&self.root) {
-                    files.push(relative.to_string_lossy().replace('\\', "/"));
-                }
+                files.extend(crate::glob_import::relative_to_root(path, &self.root));
             });
             let expanded = crate::glob_import::expand(&compiled.code, file, &self.root, &files)
                 .map_err(|error| {
@@ -553,6 +533,14 @@ pub fn with_timestamp(url: &str, timestamp: u64) -> String {
 
 fn key_path(key: &str) -> &str {
     split_key(key).0
+}
+
+/// A module whose default export is the string `value`.
+fn default_export(value: &str) -> Compiled {
+    Compiled {
+        code: format!("export default {};\n", json(value)),
+        ..Compiled::default()
+    }
 }
 
 fn relative_of(url_path: &str) -> String {
