@@ -4,6 +4,7 @@
 
 mod constant_elements;
 mod css;
+mod frameworks;
 mod local_state;
 mod mtm;
 mod script;
@@ -11,8 +12,9 @@ mod typescript;
 mod worker;
 
 pub use css::{compile_css, css_module_js};
-pub use metamon_mtm::{Diagnostic, Target};
-pub use script::{ScriptOptions, compile_script, line_column};
+pub use frameworks::{Descriptor, descriptor};
+pub use metamon_mtm::{Diagnostic, Framework, line_column};
+pub use script::{ScriptOptions, compile_script};
 pub use worker::{NodeWorker, WorkerKind};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -34,6 +36,19 @@ pub enum ModuleKind {
 }
 
 impl ModuleKind {
+    /// The framework of a native component file (`.mtm` files say theirs in the frontmatter).
+    pub fn framework(self, path: &str) -> Option<Framework> {
+        match self {
+            ModuleKind::Vue => Some(Framework::Vue),
+            ModuleKind::Svelte => Some(Framework::Svelte),
+            ModuleKind::SolidScript => Some(Framework::Solid),
+            ModuleKind::Script if path.ends_with(".jsx") || path.ends_with(".tsx") => {
+                Some(Framework::React)
+            }
+            _ => None,
+        }
+    }
+
     /// Compiled to a JavaScript module of the app (not CSS or JSON imported from JS).
     pub fn is_script(self) -> bool {
         matches!(
@@ -94,7 +109,7 @@ pub struct Compiled {
     /// module, `<file>?css`, which the code imports.
     pub css: Option<String>,
     /// For `.mtm` files: the framework it targets.
-    pub target: Option<Target>,
+    pub target: Option<Framework>,
     /// Other files the compiler read (Sass partials, a Vue component's imported prop types):
     /// a change to one of them changes this module.
     pub file_deps: Vec<PathBuf>,
@@ -153,17 +168,10 @@ pub fn compile(
             };
             compile_script(file, source, &script)
         }
-        ModuleKind::SolidScript => {
-            let carried = mtm::carry_local_state(source, Target::Solid);
-            worker.compile_framework(WorkerKind::Solid, file, path, &carried, source, options)
-        }
-        ModuleKind::Vue => {
-            let carried = mtm::carry_local_state(source, Target::Vue);
-            worker.compile_framework(WorkerKind::Vue, file, path, &carried, source, options)
-        }
-        ModuleKind::Svelte => {
-            let carried = mtm::carry_local_state(source, Target::Svelte);
-            worker.compile_framework(WorkerKind::Svelte, file, path, &carried, source, options)
+        ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte => {
+            let framework = descriptor(kind.framework(file).unwrap_or(Framework::Solid));
+            let carried = mtm::carry_local_state(source, framework);
+            mtm::compile_component(framework, file, path, &carried, source, options, worker)
         }
         ModuleKind::Css => compile_stylesheet(file, path, source, options, worker),
         ModuleKind::Json => {
@@ -225,6 +233,16 @@ fn json_module(source: &str, value: &Value) -> String {
         }
     }
     code
+}
+
+/// A fast, stable hash of bytes (xxh3): cache keys and file names.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// `text` as a JavaScript (JSON) string literal.
+pub fn js_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 /// Shifts a source map down by `lines` generated lines (code was prepended above it).

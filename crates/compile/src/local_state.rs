@@ -3,7 +3,7 @@
 //! carried one (`take`) and registers a getter of its live value (`keep`). Only insertions on
 //! existing lines, so line numbers stay the `.mtm` file's own.
 
-use metamon_mtm::Target;
+use crate::frameworks::{Descriptor, StateScope};
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{
     Argument, ArrowFunctionBody, BindingPattern, CallExpression, Declaration,
@@ -36,40 +36,13 @@ impl Edits<'_> {
     }
 }
 
-/// The imports an instrumented module needs (the carrier, and the framework's unmount hook).
-pub(crate) fn imports(target: Target) -> &'static str {
-    match target {
-        Target::React => {
-            "import { useLocalState as __metamon_useLocalState } from \"metamon/react\";"
-        }
-        Target::Solid => {
-            "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onCleanup as __metamon_onCleanup } from \"solid-js\";"
-        }
-        Target::Vue => {
-            "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onUnmounted as __metamon_onUnmounted } from \"vue\";"
-        }
-        Target::Svelte => {
-            "import { localInstance as __metamon_localInstance } from \"metamon/local\";"
-        }
-    }
-}
-
-/// Vue and Svelte: the carrier of one instance, created at the top of the instance script and
-/// released when it unmounts (React and Solid get theirs at the top of each component).
-pub(crate) fn script_instance(target: Target) -> &'static str {
-    match target {
-        Target::Vue => {
-            "const __metamon_local = __metamon_localInstance(import.meta, \"default\");__metamon_onUnmounted(() => __metamon_local.release());"
-        }
-        _ => {
-            "const __metamon_local = __metamon_localInstance(import.meta, \"default\");$effect(() => () => __metamon_local.release());"
-        }
-    }
-}
-
 /// The instrumented source, and whether anything was instrumented. `range` is the script
 /// within `source` (the whole body for React and Solid, the instance script for Vue/Svelte).
-pub(crate) fn instrument(source: &str, range: (usize, usize), target: Target) -> (String, bool) {
+pub(crate) fn instrument(
+    source: &str,
+    range: (usize, usize),
+    framework: &Descriptor,
+) -> (String, bool) {
     let script = &source[range.0..range.1];
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, script, SourceType::tsx()).parse();
@@ -82,19 +55,26 @@ pub(crate) fn instrument(source: &str, range: (usize, usize), target: Target) ->
         offset: range.0,
         list: Vec::new(),
     };
-    match target {
+    match &framework.local_state.scope {
         // Script-level state: the instance script runs once per component instance.
-        Target::Svelte => declarations(&parsed.program.body, "$state", &mut edits, |name| {
-            format!("() => $state.snapshot({name})")
-        }),
-        Target::Vue => declarations(&parsed.program.body, "ref", &mut edits, |name| {
-            format!("() => {name}.value")
-        }),
+        StateScope::InstanceScript { hook, read, .. } => {
+            declarations(&parsed.program.body, hook, &mut edits, |name| {
+                read.replace("{name}", name)
+            })
+        }
         // Component functions: one carrier per instance, created at the top of the function.
-        Target::Solid | Target::React => {
+        StateScope::Component {
+            hook,
+            carrier,
+            getter,
+        } => {
             for statement in &parsed.program.body {
                 for (name, body) in components(statement) {
-                    component(name, body, target, &mut edits);
+                    let create = format!(
+                        "const {LOCAL} = {};",
+                        carrier.replace("{name}", &format!("{name:?}"))
+                    );
+                    component(body, hook, &create, *getter, &mut edits);
                 }
             }
         }
@@ -209,19 +189,8 @@ fn variable_components<'s, 'a>(
 }
 
 /// `const [count, setCount] = useState(init)` / `createSignal(init)` in a component's body.
-fn component(name: String, body: &FunctionBody, target: Target, edits: &mut Edits) {
-    let (callee, create) = match target {
-        Target::React => (
-            "useState",
-            format!("const {LOCAL} = __metamon_useLocalState(import.meta, {name:?});"),
-        ),
-        _ => (
-            "createSignal",
-            format!(
-                "const {LOCAL} = __metamon_localInstance(import.meta, {name:?}); __metamon_onCleanup(() => {LOCAL}.release());"
-            ),
-        ),
-    };
+/// With `getter`, the value is kept as a getter (React calls the component again each render).
+fn component(body: &FunctionBody, callee: &str, create: &str, getter: bool, edits: &mut Edits) {
     let mut any = false;
     for statement in &body.statements {
         let Statement::VariableDeclaration(declaration) = statement else {
@@ -242,29 +211,22 @@ fn component(name: String, body: &FunctionBody, target: Target, edits: &mut Edit
                 continue;
             }
             let value = value.name.as_str();
-            match target {
-                // React re-renders call the component again: the getter is refreshed each time.
-                Target::React => {
-                    wrap_first_argument(call, value, "lazy", edits);
-                    edits.insert_statement_after(
-                        declaration.span.end,
-                        format!("{LOCAL}.keep({value:?}, () => {value});"),
-                    );
-                }
-                _ => {
-                    wrap_first_argument(call, value, "take", edits);
-                    edits.insert_statement_after(
-                        declaration.span.end,
-                        format!("{LOCAL}.keep({value:?}, {value});"),
-                    );
-                }
-            }
+            let (method, kept) = if getter {
+                ("lazy", format!("() => {value}"))
+            } else {
+                ("take", value.to_string())
+            };
+            wrap_first_argument(call, value, method, edits);
+            edits.insert_statement_after(
+                declaration.span.end,
+                format!("{LOCAL}.keep({value:?}, {kept});"),
+            );
             any = true;
         }
     }
     if any {
         // Right after the body's `{`.
-        edits.insert(body.span.start + 1, create);
+        edits.insert(body.span.start + 1, create.to_string());
     }
 }
 
@@ -310,16 +272,18 @@ fn wrap_first_argument(call: &CallExpression, name: &str, method: &str, edits: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frameworks::descriptor;
+    use metamon_mtm::Framework;
 
-    fn run(source: &str, target: Target) -> String {
-        instrument(source, (0, source.len()), target).0
+    fn run(source: &str, framework: Framework) -> String {
+        instrument(source, (0, source.len()), descriptor(framework)).0
     }
 
     #[test]
     fn svelte_state() {
         let out = run(
             "let count = $state(0);\nlet name = $state();\nconst fixed = 1;\n",
-            Target::Svelte,
+            Framework::Svelte,
         );
         assert_eq!(
             out,
@@ -331,7 +295,7 @@ mod tests {
     fn declarations_without_semicolons() {
         let svelte = run(
             "  let count: number = $state(0)\n  const step = 1\n",
-            Target::Svelte,
+            Framework::Svelte,
         );
         assert_eq!(
             svelte,
@@ -339,12 +303,12 @@ mod tests {
         );
         let vue = run(
             "import { ref } from 'vue'\nconst count = ref(0)\n",
-            Target::Vue,
+            Framework::Vue,
         );
         assert!(vue.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);\n"), "{vue}");
         let react = run(
             "export function App() {\n  const [n, setN] = useState(0)\n  return n\n}\n",
-            Target::React,
+            Framework::React,
         );
         assert!(
             react.contains(
@@ -358,7 +322,7 @@ mod tests {
     fn vue_ref() {
         let out = run(
             "import { ref } from 'vue';\nconst count = ref(0);\n",
-            Target::Vue,
+            Framework::Vue,
         );
         assert!(out.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);"), "{out}");
     }
@@ -367,13 +331,13 @@ mod tests {
     fn solid_and_react_components() {
         let solid = run(
             "export default function Toggle() {\n  const [on, setOn] = createSignal(false);\n  return on;\n}\n",
-            Target::Solid,
+            Framework::Solid,
         );
         assert!(solid.starts_with("export default function Toggle() {const __metamon_local = __metamon_localInstance(import.meta, \"Toggle\"); __metamon_onCleanup(() => __metamon_local.release());\n"), "{solid}");
         assert!(solid.contains("createSignal(__metamon_local.take(\"on\", false)); __metamon_local.keep(\"on\", on);"), "{solid}");
         let react = run(
             "const Counter = () => {\n  const [count, setCount] = useState(0);\n  return count;\n};\nfunction helper() { const [a] = useState(1); }\n",
-            Target::React,
+            Framework::React,
         );
         assert!(
             react.contains("__metamon_useLocalState(import.meta, \"Counter\")"),
@@ -390,7 +354,7 @@ mod tests {
     #[test]
     fn nothing_to_instrument() {
         assert_eq!(
-            instrument("export default 1;", (0, 17), Target::React),
+            instrument("export default 1;", (0, 17), descriptor(Framework::React)),
             ("export default 1;".to_string(), false)
         );
     }

@@ -3,8 +3,9 @@
 //! injected goes on the (now blank) first line, so the compiler sees the `.mtm` file's own
 //! line numbers: its errors and source maps need no mapping back.
 
+use crate::frameworks::{BodyShape, Compiler, Descriptor, StateScope, descriptor};
 use crate::{
-    Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, Target, WorkerKind, compile_script,
+    Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, compile_script, js_string,
     local_state,
 };
 use metamon_mtm::{Channel, MtmFile};
@@ -31,54 +32,61 @@ pub(crate) fn compile_mtm(
     let padded = parsed.padded_body();
     check_body_shape(file, &padded, &parsed)?;
     check_emitters(file, &padded, &parsed)?;
-    let mut compiled = match parsed.target {
-        Target::React | Target::Solid => {
+    let framework = descriptor(parsed.target);
+    let mut compiled = match framework.body {
+        BodyShape::Module => {
             let (body, instrumented) =
-                local_state::instrument(&padded, (0, padded.len()), parsed.target);
+                local_state::instrument(&padded, (0, padded.len()), framework);
             let mut prelude = prelude(&parsed, &top_level_bindings(&padded));
             if instrumented {
-                prelude.push_str(local_state::imports(parsed.target));
+                prelude.push_str(framework.local_state.imports);
             }
             let source = inject_into_script(&body, &prelude);
-            if parsed.target == Target::React {
-                let script = ScriptOptions {
-                    react_refresh: options.hmr,
-                    force_tsx: true,
-                    original: Some(original.clone()),
-                    jsx_dev_runtime: options.jsx_dev_runtime,
-                };
-                compile_script(file, &source, &script)?
-            } else {
-                worker.compile_framework(
-                    WorkerKind::Solid,
-                    file,
-                    path,
-                    &source,
-                    &original,
-                    options,
-                )?
-            }
+            compile_component(framework, file, path, &source, &original, options, worker)?
         }
-        Target::Vue => {
-            let source = inject_into_sfc(&padded, &parsed, "setup");
-            worker.compile_framework(WorkerKind::Vue, file, path, &source, &original, options)?
-        }
-        Target::Svelte => {
-            let source = inject_into_sfc(&padded, &parsed, "");
-            worker.compile_framework(WorkerKind::Svelte, file, path, &source, &original, options)?
+        BodyShape::SingleFile { .. } | BodyShape::Markup => {
+            let instance = framework.body.instance_script().unwrap_or_default();
+            let source = inject_into_sfc(&padded, &parsed, instance);
+            compile_component(framework, file, path, &source, &original, options, worker)?
         }
     };
     compiled.target = Some(parsed.target);
     let style_imports: String = parsed
         .styles
         .iter()
-        .map(|style| format!("import {};\n", json(style)))
+        .map(|style| format!("import {};\n", js_string(style)))
         .collect();
     compiled.code.insert_str(0, &style_imports);
     if let Some(map) = compiled.map.as_mut() {
         crate::shift_map(map, parsed.styles.len());
     }
     Ok(compiled)
+}
+
+/// Compiles a component's (prepared) source with its framework's compiler.
+pub(crate) fn compile_component(
+    framework: &Descriptor,
+    file: &str,
+    path: &Path,
+    source: &str,
+    original: &str,
+    options: &Options,
+    worker: &NodeWorker,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    match framework.compiler {
+        Compiler::Oxc => {
+            let script = ScriptOptions {
+                react_refresh: options.hmr,
+                force_tsx: true,
+                original: Some(original.to_string()),
+                jsx_dev_runtime: options.jsx_dev_runtime,
+            };
+            compile_script(file, source, &script)
+        }
+        Compiler::Worker(kind) => {
+            worker.compile_framework(kind, file, path, source, original, options)
+        }
+    }
 }
 
 /// The imports and emit functions a body needs, minus what it already binds itself.
@@ -104,7 +112,7 @@ fn prelude(parsed: &MtmFile, bound: &HashSet<String>) -> String {
         out.push_str(&format!(
             "import {{ {} }} from {};",
             imports.join(", "),
-            json(parsed.target.runtime_module())
+            js_string(descriptor(parsed.target).runtime_module)
         ));
         if hooks.contains(&"useMetamonPubSub") {
             out.push_str("const useMetamonPubSub = () => __metamon_useMetamonPubSub(import.meta);");
@@ -120,7 +128,13 @@ fn prelude(parsed: &MtmFile, bound: &HashSet<String>) -> String {
 fn channels_code(channels: &[Channel], bound: &HashSet<String>) -> String {
     let list: Vec<String> = channels
         .iter()
-        .map(|c| format!("{{ event: {}, emit: {} }}", json(&c.event), json(&c.emit)))
+        .map(|c| {
+            format!(
+                "{{ event: {}, emit: {} }}",
+                js_string(&c.event),
+                js_string(&c.emit)
+            )
+        })
         .collect();
     let names: Vec<&str> = channels
         .iter()
@@ -147,8 +161,9 @@ fn inject_into_script(padded: &str, prelude: &str) -> String {
 /// Vue and Svelte bodies are whole components: the prelude goes right after the instance
 /// `<script …>` tag (on the same line), or into a new `<script>` on the blank first line.
 fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> String {
+    let framework = descriptor(parsed.target);
     let (instrumented, carried) = match find_instance_script(padded, setup_attribute) {
-        Some((_, start, end)) => local_state::instrument(padded, (start, end), parsed.target),
+        Some((_, start, end)) => local_state::instrument(padded, (start, end), framework),
         None => (padded.to_string(), false),
     };
     let padded = instrumented.as_str();
@@ -156,8 +171,10 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
     let content = script.map_or("", |(_, start, end)| &padded[start..end]);
     let mut code = prelude(parsed, &top_level_bindings(content));
     if carried {
-        code.push_str(local_state::imports(parsed.target));
-        code.push_str(local_state::script_instance(parsed.target));
+        code.push_str(framework.local_state.imports);
+        if let StateScope::InstanceScript { instance, .. } = framework.local_state.scope {
+            code.push_str(instance);
+        }
     }
     if code.is_empty() {
         return padded.to_string();
@@ -183,35 +200,33 @@ fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> Str
 /// Native Svelte, Vue and Solid components carry their local state across hot updates the
 /// same way `.mtm` ones do (their frameworks' own HMR would reset it). Only insertions on
 /// existing lines, so positions in errors and maps stay the file's own.
-pub(crate) fn carry_local_state(source: &str, target: Target) -> String {
-    match target {
-        Target::Svelte | Target::Vue => {
-            let setup = if target == Target::Vue { "setup" } else { "" };
-            let Some((_, start, end)) = find_instance_script(source, setup) else {
+pub(crate) fn carry_local_state(source: &str, framework: &Descriptor) -> String {
+    let imports = framework.local_state.imports;
+    match framework.body.instance_script() {
+        Some(attribute) => {
+            let Some((_, start, end)) = find_instance_script(source, attribute) else {
                 return source.to_string();
             };
-            let (instrumented, carried) = local_state::instrument(source, (start, end), target);
+            let (instrumented, carried) = local_state::instrument(source, (start, end), framework);
             if !carried {
                 return source.to_string();
             }
-            let prelude = format!(
-                "{}{}",
-                local_state::imports(target),
-                local_state::script_instance(target)
-            );
+            let StateScope::InstanceScript { instance, .. } = framework.local_state.scope else {
+                return source.to_string();
+            };
             format!(
-                "{}{prelude}{}",
+                "{}{imports}{instance}{}",
                 &instrumented[..start],
                 &instrumented[start..]
             )
         }
-        Target::Solid | Target::React => {
+        None => {
             let (instrumented, carried) =
-                local_state::instrument(source, (0, source.len()), target);
+                local_state::instrument(source, (0, source.len()), framework);
             if !carried {
                 return source.to_string();
             }
-            format!("{}{instrumented}", local_state::imports(target))
+            format!("{imports}{instrumented}")
         }
     }
 }
@@ -265,23 +280,15 @@ fn check_body_shape(file: &str, padded: &str, parsed: &MtmFile) -> Result<(), Ve
                 .iter()
                 .any(|s| matches!(s, Statement::ExportDefaultDeclaration(_)))
     };
-    let problem = match parsed.target {
-        Target::Vue if !is_sfc => Some(
-            "a Vue body is a single-file component: it needs a `<template>` or `<script setup>` block",
-        ),
-        Target::Svelte if looks_like_module && !is_sfc => Some(
-            "a Svelte body is a Svelte component (markup with an optional `<script>`), but this is a JavaScript module",
-        ),
-        Target::React | Target::Solid
-            if first_line.trim_start().starts_with("<script")
-                || first_line.trim_start().starts_with("<template") =>
-        {
-            Some(
-                "this body is a single-file component, but a React or Solid body is a JavaScript module that default-exports the component",
-            )
-        }
-        _ => None,
+    let framework = descriptor(parsed.target);
+    let starts_with_block = first_line.trim_start().starts_with("<script")
+        || first_line.trim_start().starts_with("<template");
+    let wrong = match framework.body {
+        BodyShape::Module => starts_with_block,
+        BodyShape::SingleFile { .. } => !is_sfc,
+        BodyShape::Markup => looks_like_module && !is_sfc,
     };
+    let problem = wrong.then_some(framework.wrong_body);
     match problem {
         Some(message) => Err(vec![
             Diagnostic::new(
@@ -305,10 +312,11 @@ fn check_body_shape(file: &str, padded: &str, parsed: &MtmFile) -> Result<(), Ve
 /// would only fail when it runs: report it at the line of the call. Emit functions are named
 /// `onSomething`; an undeclared global of that shape is taken to be one.
 fn check_emitters(file: &str, padded: &str, parsed: &MtmFile) -> Result<(), Vec<Diagnostic>> {
-    let (start, end) = match parsed.target {
-        Target::React | Target::Solid => (0, padded.len()),
-        Target::Vue => find_instance_script(padded, "setup").map_or((0, 0), |(_, s, e)| (s, e)),
-        Target::Svelte => find_instance_script(padded, "").map_or((0, 0), |(_, s, e)| (s, e)),
+    let (start, end) = match descriptor(parsed.target).body.instance_script() {
+        None => (0, padded.len()),
+        Some(attribute) => {
+            find_instance_script(padded, attribute).map_or((0, 0), |(_, s, e)| (s, e))
+        }
     };
     let script = &padded[start..end];
     let allocator = Allocator::default();
@@ -402,8 +410,4 @@ fn add_declarators(names: &mut HashSet<String>, declaration: &oxc::ast::ast::Var
             names.insert(id.name.to_string());
         }
     }
-}
-
-fn json(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
 }

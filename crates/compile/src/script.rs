@@ -2,6 +2,7 @@
 //! React Refresh registration when hot reload is on.
 
 use crate::{Compiled, Diagnostic, set_map_source, shift_map};
+use metamon_mtm::line_column;
 use oxc::allocator::Allocator;
 use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::diagnostics::OxcDiagnostic;
@@ -142,15 +143,6 @@ fn refresh_wrapper(file: &str) -> (String, String) {
          if (import.meta.hot && !inWebWorker) {{ RefreshRuntime.__hmr_import(import.meta.url).then((currentExports) => {{ RefreshRuntime.registerExportsForReactRefresh({id}, currentExports); import.meta.hot.accept((nextExports) => {{ if (!nextExports) return; const invalidateMessage = RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate({id}, currentExports, nextExports); if (invalidateMessage) import.meta.hot.invalidate(invalidateMessage); }}); }}); }}\n"
     );
     (header, footer)
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = &source[..source.floor_char_boundary(offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 pub(crate) fn to_diagnostics<'d>(

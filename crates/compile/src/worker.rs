@@ -154,12 +154,7 @@ impl NodeWorker {
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
     /// The worker that compiles this file.
     fn slot_for(&self, filename: &Value) -> &Mutex<Option<Process>> {
-        let hash = filename
-            .to_string()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
+        let hash = crate::content_hash(filename.to_string().as_bytes());
         &self.processes[(hash % self.processes.len() as u64) as usize]
     }
 
@@ -239,11 +234,7 @@ fn spawn(root: &Path) -> Result<Process, String> {
 /// The worker ships inside the binary; it is written next to the OS temp files, named by a hash
 /// of its text so that two versions of Metamon never share one.
 fn worker_script_path() -> Result<PathBuf, String> {
-    let hash = WORKER_SOURCE
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+    let hash = crate::content_hash(WORKER_SOURCE.as_bytes());
     let path = std::env::temp_dir().join(format!("metamon-worker-{hash:016x}.mjs"));
     let current = || std::fs::read_to_string(&path).ok().as_deref() == Some(WORKER_SOURCE);
     if !current() {

@@ -159,13 +159,7 @@ impl Config {
 }
 
 fn locate(text: &str, needle: &str) -> (usize, usize) {
-    let offset = text.find(needle).unwrap_or(0);
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    (
-        line,
-        before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1,
-    )
+    metamon_mtm::line_column(text, text.find(needle).unwrap_or(0))
 }
 
 #[cfg(test)]

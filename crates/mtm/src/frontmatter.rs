@@ -1,6 +1,6 @@
 //! Splits a `.mtm` file at its `---` lines and reads the YAML frontmatter with positions.
 
-use crate::{Channel, Diagnostic, Target};
+use crate::{Channel, Diagnostic, Framework};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 pub(crate) struct Split<'a> {
@@ -52,7 +52,7 @@ pub(crate) fn split<'a>(file: &str, text: &'a str) -> Result<Split<'a>, Vec<Diag
 #[derive(Default)]
 pub(crate) struct Frontmatter {
     /// The declared target with its line and column.
-    pub target: Option<(Target, usize, usize)>,
+    pub target: Option<(Framework, usize, usize)>,
     pub channels: Vec<Channel>,
     pub props: Vec<(String, String)>,
     pub styles: Vec<String>,
@@ -197,7 +197,7 @@ fn read_target(reader: &mut Reader, value: &MarkedYaml, front: &mut Frontmatter)
     let Some(name) = reader.string(value, "`target`") else {
         return;
     };
-    match Target::from_name(name) {
+    match Framework::from_name(name) {
         Some(target) => {
             let (line, column) = reader.at(value);
             front.target = Some((target, line, column));

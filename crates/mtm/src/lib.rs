@@ -3,12 +3,12 @@
 //! into diagnostics that point at the file's own lines.
 
 mod diagnostic;
+mod framework;
 mod frontmatter;
-mod target;
 
 pub use diagnostic::Diagnostic;
+pub use framework::Framework;
 pub use frontmatter::is_js_identifier;
-pub use target::Target;
 
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ pub struct Channel {
 /// A parsed `.mtm` file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MtmFile {
-    pub target: Target,
+    pub target: Framework,
     pub channels: Vec<Channel>,
     /// Declared props, in file order: name and type name.
     pub props: Vec<(String, String)>,
@@ -110,21 +110,24 @@ fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Diagnostic>> {
 }
 
 fn position_of_byte(bytes: &[u8], index: usize) -> (usize, usize) {
-    let before = &bytes[..index];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
+    let before = String::from_utf8_lossy(&bytes[..index]);
+    line_column(&before, before.len())
 }
 
-fn resolve_target(file: &str, front: &frontmatter::Frontmatter) -> Result<Target, Vec<Diagnostic>> {
-    let from_name = Target::from_file_name(file);
+/// 1-based line and column (in characters) of a byte offset in `source`.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..source.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn resolve_target(
+    file: &str,
+    front: &frontmatter::Frontmatter,
+) -> Result<Framework, Vec<Diagnostic>> {
+    let from_name = Framework::from_file_name(file);
     match (&front.target, from_name) {
         (Some((declared, line, column)), Some(named)) if *declared != named => Err(vec![
             Diagnostic::new(

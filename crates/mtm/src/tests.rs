@@ -54,16 +54,16 @@ fn target_from_file_name() {
         b"---\n---\n<template><p>hi</p></template>\n",
     )
     .unwrap();
-    assert_eq!(parsed.target, Target::Vue);
+    assert_eq!(parsed.target, Framework::Vue);
     assert_eq!(parsed.body_line, 3);
 }
 
 #[test]
 fn spellings_of_targets() {
     for (name, target) in [
-        ("reactjs", Target::React),
-        ("solidjs", Target::Solid),
-        ("svelte", Target::Svelte),
+        ("reactjs", Framework::React),
+        ("solidjs", Framework::Solid),
+        ("svelte", Framework::Svelte),
     ] {
         let text = format!("---\ntarget: {name}\n---\nx\n");
         assert_eq!(parse("a.mtm", text.as_bytes()).unwrap().target, target);

@@ -2,10 +2,14 @@
 //! rolldown build (shared chunks, so a framework is never loaded twice), cached under
 //! `node_modules/.metamon/deps` and re-used while the lock file and the import list match.
 
+use crate::channel::HmrChannel;
+use crate::protocol::HmrPayload;
 use rolldown::{Bundler, BundlerOptions, InputItem, OutputFormat, Platform, ResolveOptions};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// What a bundled entry exports: a CommonJS package comes out with only a default export, and
@@ -27,6 +31,64 @@ impl DepsMetadata {
         self.entries
             .get(specifier)
             .map(|entry| format!("/@deps/{}", entry.file))
+    }
+}
+
+/// The pre-bundle of a running server: what is bundled, and the specifiers asked for so far.
+#[derive(Default)]
+pub struct Deps {
+    metadata: RwLock<DepsMetadata>,
+    /// The specifiers bundled so far; a new one re-bundles them all (one copy of each framework).
+    specifiers: tokio::sync::Mutex<BTreeSet<String>>,
+    /// While warming up, new dependencies are collected and bundled together afterwards.
+    warming: AtomicBool,
+    bundled: AtomicBool,
+}
+
+impl Deps {
+    /// The URL of a bundled dependency.
+    pub fn url(&self, specifier: &str) -> Option<String> {
+        self.read().url(specifier)
+    }
+
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, DepsMetadata> {
+        self.metadata.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Collects dependencies without bundling them until [`Deps::end_warm_up`].
+    pub fn start_warm_up(&self) {
+        self.warming.store(true, Ordering::SeqCst);
+    }
+
+    pub async fn end_warm_up(&self, root: &Path, channel: &HmrChannel) -> Result<(), String> {
+        self.warming.store(false, Ordering::SeqCst);
+        self.add(root, BTreeSet::new(), channel).await
+    }
+
+    /// Adds dependencies to the pre-bundle. Called with new ones while serving, it re-bundles
+    /// and reloads open pages, which must not mix two bundles of one framework.
+    pub async fn add(
+        &self,
+        root: &Path,
+        new: BTreeSet<String>,
+        channel: &HmrChannel,
+    ) -> Result<(), String> {
+        let mut specifiers = self.specifiers.lock().await;
+        let before = specifiers.len();
+        specifiers.extend(new);
+        if self.warming.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let first = !self.bundled.swap(true, Ordering::SeqCst);
+        if specifiers.len() == before && !first {
+            return Ok(());
+        }
+        let (metadata, changed) = prebundle(root, &specifiers).await?;
+        *self.metadata.write().unwrap_or_else(|e| e.into_inner()) = metadata;
+        if !first && changed {
+            channel.send(&HmrPayload::FullReload { path: "*".into() });
+        }
+        Ok(())
     }
 }
 
@@ -76,10 +138,7 @@ fn cache_key(root: &Path, specifiers: &BTreeSet<String>) -> String {
         text.push('\n');
         text.push_str(specifier);
     }
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    format!("{hash:016x}")
+    format!("{:016x}", metamon_compile::content_hash(text.as_bytes()))
 }
 
 /// Returns the cached bundle when it matches, else bundles `specifiers` anew. The flag says

@@ -1,10 +1,45 @@
 //! The module graph: who imports whom, which module accepts which update, and the last good
-//! transform of every module.
+//! transform of every module. It owns its node type and the transform result it caches.
 
-use crate::transform::Transformed;
+use crate::analysis::imports::Bindings;
+use metamon_compile::Framework;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Where an import points once resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportTarget {
+    /// A project module, by graph key.
+    Module(String),
+    /// A pre-bundled npm dependency, by specifier.
+    Dep(String),
+    /// A fixed URL (runtime files, URLs already absolute).
+    Url(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedImport {
+    pub literal: (usize, usize),
+    pub statement: Option<((usize, usize), Bindings)>,
+    pub target: ImportTarget,
+}
+
+/// A compiled module, ready to be served.
+#[derive(Debug, Default)]
+pub struct Transformed {
+    pub code: String,
+    pub imports: Vec<ResolvedImport>,
+    pub self_accepting: bool,
+    /// Graph keys of the dependencies this module accepts updates of.
+    pub accepted_deps: Vec<String>,
+    /// CSS the framework compiler extracted, served as `<key>?css`.
+    pub css: Option<String>,
+    /// `//# sourceMappingURL=…` (inline), or empty.
+    pub map_comment: String,
+    /// The framework of a component module (changes when a `.mtm` file's `target` does).
+    pub framework: Option<Framework>,
+}
 
 #[derive(Debug, Default)]
 pub struct ModuleNode {
@@ -30,6 +65,17 @@ impl ModuleNode {
     pub fn self_accepting(&self) -> bool {
         self.transformed.as_ref().is_some_and(|t| t.self_accepting)
     }
+
+    pub fn accepts_dep(&self, key: &str) -> bool {
+        self.transformed
+            .as_ref()
+            .is_some_and(|t| t.accepted_deps.iter().any(|dep| dep == key))
+    }
+
+    /// The transform to serve without compiling again: the last one, if the file is unchanged.
+    pub fn fresh(&self) -> Option<&Arc<Transformed>> {
+        self.transformed.as_ref().filter(|_| !self.stale)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -40,13 +86,6 @@ pub struct Graph {
     by_file: HashMap<PathBuf, HashSet<String>>,
 }
 
-/// Where a hot update lands: `boundary` accepts the change of `accepted`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Boundary {
-    pub boundary: String,
-    pub accepted: String,
-}
-
 impl Graph {
     pub fn ensure(&mut self, key: &str, file: &Path) -> &mut ModuleNode {
         self.by_file
@@ -54,6 +93,29 @@ impl Graph {
             .or_default()
             .insert(key.to_string());
         self.modules.entry(key.to_string()).or_default()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&ModuleNode> {
+        self.modules.get(key)
+    }
+
+    /// The last good transform of a module, stale or not.
+    pub fn last_good(&self, key: &str) -> Option<Arc<Transformed>> {
+        self.modules.get(key)?.transformed.clone()
+    }
+
+    /// Marks a module's file as changed; returns its last good transform.
+    pub fn mark_stale(&mut self, key: &str) -> Option<Arc<Transformed>> {
+        let node = self.modules.get_mut(key)?;
+        node.stale = true;
+        node.transformed.clone()
+    }
+
+    /// Marks every module as changed (the compile options changed).
+    pub fn mark_all_stale(&mut self) {
+        for node in self.modules.values_mut() {
+            node.stale = true;
+        }
     }
 
     /// The files of the modules that a change of `file` (root-relative: `relative`) changes
@@ -85,6 +147,7 @@ impl Graph {
             .collect()
     }
 
+    /// The modules served from `file` (`/a.vue`, `/a.vue?css`…), sorted.
     pub fn keys_for_file(&self, file: &Path) -> Vec<String> {
         let mut keys: Vec<String> = self
             .by_file
@@ -131,81 +194,17 @@ impl Graph {
         self.modules.get(key).map_or(0, |node| node.timestamp)
     }
 
-    /// Walks up from a changed module to the modules that accept it, stamping every module on
-    /// the way with `timestamp`. Returns `None` when some path reaches a module nothing
-    /// accepts (an entry loaded by the page): that update needs a full reload.
-    pub fn propagate(&mut self, key: &str, timestamp: u64) -> Option<Vec<Boundary>> {
-        let mut boundaries = Vec::new();
-        let mut visited = HashSet::new();
-        self.walk(key, timestamp, &mut boundaries, &mut visited)
-            .then_some(boundaries)
-    }
-
-    /// Like [`Graph::propagate`] but skips the module's own acceptance: used when the module
-    /// invalidated itself (its update could not be applied in place).
-    pub fn propagate_invalidated(&mut self, key: &str, timestamp: u64) -> Option<Vec<Boundary>> {
-        let importers: Vec<String> = self.modules.get(key)?.importers.iter().cloned().collect();
-        if importers.is_empty() {
-            return None;
-        }
-        let mut boundaries = Vec::new();
-        let mut visited = HashSet::from([key.to_string()]);
-        for importer in importers {
-            if self.accepts_dep(&importer, key) {
-                boundaries.push(Boundary {
-                    boundary: importer,
-                    accepted: key.to_string(),
-                });
-            } else if !self.walk(&importer, timestamp, &mut boundaries, &mut visited) {
-                return None;
+    /// Gives the modules a new version: importers fetch them at a new URL.
+    pub fn stamp<'a>(&mut self, keys: impl IntoIterator<Item = &'a String>, timestamp: u64) {
+        for key in keys {
+            if let Some(node) = self.modules.get_mut(key) {
+                node.timestamp = timestamp;
             }
         }
-        Some(boundaries)
     }
 
-    fn accepts_dep(&self, importer: &str, key: &str) -> bool {
-        self.modules
-            .get(importer)
-            .and_then(|node| node.transformed.as_ref())
-            .is_some_and(|t| t.accepted_deps.iter().any(|dep| dep == key))
-    }
-
-    fn walk(
-        &mut self,
-        key: &str,
-        timestamp: u64,
-        boundaries: &mut Vec<Boundary>,
-        visited: &mut HashSet<String>,
-    ) -> bool {
-        if !visited.insert(key.to_string()) {
-            return true;
-        }
-        let Some(node) = self.modules.get_mut(key) else {
-            return false;
-        };
-        node.timestamp = timestamp;
-        if node.self_accepting() {
-            boundaries.push(Boundary {
-                boundary: key.to_string(),
-                accepted: key.to_string(),
-            });
-            return true;
-        }
-        let importers: Vec<String> = node.importers.iter().cloned().collect();
-        if importers.is_empty() {
-            // An entry the page loaded needs a reload; a module no page imports any more, nothing.
-            return node.orphaned;
-        }
-        for importer in importers {
-            if self.accepts_dep(&importer, key) {
-                boundaries.push(Boundary {
-                    boundary: importer,
-                    accepted: key.to_string(),
-                });
-            } else if !self.walk(&importer, timestamp, boundaries, visited) {
-                return false;
-            }
-        }
-        true
+    /// The modules no page imports any more since the last call.
+    pub fn take_pruned(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.pruned)
     }
 }

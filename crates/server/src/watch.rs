@@ -1,62 +1,29 @@
-//! File watching: notify events, filtered (dependencies, VCS, editors' temp files) and
-//! debounced into batches, so that a save by atomic rename or several files saved at once
-//! make one update.
+//! File watching: notify events, filtered (dependencies, VCS, editors' temp files, the config's
+//! patterns) and debounced into batches sent on a channel, so that a save by atomic rename or
+//! several files saved at once make one update.
 
-use crate::DevServer;
+use crate::project_files::ignored;
+use metamon_config::Config;
 use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Paths the server never reacts to.
-pub fn ignored(root: &Path, path: &Path) -> bool {
-    let Ok(relative) = path.strip_prefix(root) else {
-        return true;
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let editor_temp = name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name == "4913"
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name.starts_with(".#");
-    editor_temp
-        || relative.components().any(|c| {
-            let part = c.as_os_str().to_string_lossy();
-            part == "node_modules" || part == "target" || part == "dist" || part.starts_with('.')
-        })
+/// Files changed together, with canonical paths, and when the first change was seen.
+pub struct Batch {
+    pub files: Vec<PathBuf>,
+    pub detected_at: u64,
 }
 
-/// Calls `visit` for every file under `root` the server may serve as a module.
-pub fn for_each_source_file(root: &Path, visit: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    let mut stack: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    let base = root.to_path_buf();
-    while let Some(path) = stack.pop() {
-        if ignored(&base, &path) {
-            continue;
-        }
-        if path.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                stack.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else {
-            visit(&path);
-        }
-    }
-}
-
-/// Starts watching the root; batches are handled one after the other.
-pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, String> {
+/// Starts watching `root` (canonical). `config` gives the settings in force for each batch.
+/// The watcher stops when the returned handle is dropped.
+pub fn start(
+    root: &Path,
+    config: impl Fn() -> Arc<Config> + Send + 'static,
+) -> Result<(notify::RecommendedWatcher, UnboundedReceiver<Batch>), String> {
     let (events, incoming) = std::sync::mpsc::channel::<PathBuf>();
-    let root = server.root().to_path_buf();
     let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
         if let Ok(event) = result {
             if event.kind.is_access() {
@@ -69,16 +36,14 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
     })
     .map_err(|e| format!("cannot watch files: {e}"))?;
     watcher
-        .watch(&root, RecursiveMode::Recursive)
+        .watch(root, RecursiveMode::Recursive)
         .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
-    let (batches, mut batch_receiver) =
-        tokio::sync::mpsc::unbounded_channel::<(Vec<PathBuf>, u64)>();
-    let filter_root = root.clone();
-    let filter_server = server.clone();
+    let (batches, receiver) = tokio::sync::mpsc::unbounded_channel::<Batch>();
+    let root = root.to_path_buf();
     std::thread::spawn(move || {
         while let Ok(first) = incoming.recv() {
-            let detected_at = crate::hmr::now_ms();
-            let config = filter_server.config();
+            let detected_at = crate::protocol::now_ms();
+            let config = config();
             // The quiet time that closes a batch (`debounceMs`); without `batchUpdates` every
             // event is its own batch.
             let debounce = Duration::from_millis(config.debounce_ms.max(1));
@@ -88,33 +53,34 @@ pub fn start(server: Arc<DevServer>) -> Result<notify::RecommendedWatcher, Strin
             {
                 batch.insert(next);
             }
-            let ignore = metamon_config::Config::glob_set(&config.ignore_patterns);
-            let watch = metamon_config::Config::glob_set(&config.watch_patterns);
-            let batch: Vec<PathBuf> = batch
+            let files: Vec<PathBuf> = batch
                 .into_iter()
-                .filter(|p| !ignored(&filter_root, p))
-                .filter(|p| {
-                    let relative = p.strip_prefix(&filter_root).unwrap_or(p);
-                    let always = relative
-                        .to_str()
-                        .is_some_and(|r| r == metamon_config::FILE_NAME || r.ends_with(".html"));
-                    !ignore.is_match(relative)
-                        && (always || config.watch_patterns.is_empty() || watch.is_match(relative))
-                })
+                .filter(|path| watched(&root, path, &config))
+                // Canonical paths, so they match the graph's (symlinked temp dirs and the like).
+                .map(|path| canonical_or_same(&path))
                 .collect();
-            if !batch.is_empty() && batches.send((batch, detected_at)).is_err() {
+            if !files.is_empty() && batches.send(Batch { files, detected_at }).is_err() {
                 return;
             }
         }
     });
-    tokio::spawn(async move {
-        while let Some((batch, detected_at)) = batch_receiver.recv().await {
-            // Canonical paths, so they match the graph's (symlinked temp dirs and the like).
-            let batch = batch.into_iter().map(|p| canonical_or_same(&p)).collect();
-            server.handle_changes(batch, detected_at).await;
-        }
-    });
-    Ok(watcher)
+    Ok((watcher, receiver))
+}
+
+/// Whether a change of `path` counts: not ignored, and matching `watchPatterns` if any (the
+/// config file and pages always count).
+fn watched(root: &Path, path: &Path, config: &Config) -> bool {
+    if ignored(root, path) {
+        return false;
+    }
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let always = relative
+        .to_str()
+        .is_some_and(|r| r == metamon_config::FILE_NAME || r.ends_with(".html"));
+    !Config::glob_set(&config.ignore_patterns).is_match(relative)
+        && (always
+            || config.watch_patterns.is_empty()
+            || Config::glob_set(&config.watch_patterns).is_match(relative))
 }
 
 fn canonical_or_same(path: &Path) -> PathBuf {
@@ -136,14 +102,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ignores_dependencies_vcs_and_editor_files() {
+    fn ignores_dependencies_vcs_editor_files_and_the_configs_patterns() {
         let root = Path::new("/app");
-        assert!(ignored(root, Path::new("/app/node_modules/react/index.js")));
-        assert!(ignored(root, Path::new("/app/.git/index")));
-        assert!(ignored(root, Path::new("/app/src/.App.jsx.swp")));
-        assert!(ignored(root, Path::new("/app/src/App.jsx~")));
-        assert!(ignored(root, Path::new("/app/src/4913")));
-        assert!(ignored(root, Path::new("/elsewhere/a.js")));
-        assert!(!ignored(root, Path::new("/app/src/App.jsx")));
+        let config = Config::default();
+        for ignored in [
+            "/app/node_modules/react/index.js",
+            "/app/.git/index",
+            "/app/src/.App.jsx.swp",
+            "/app/src/App.jsx~",
+            "/app/src/4913",
+            "/elsewhere/a.js",
+        ] {
+            assert!(!watched(root, Path::new(ignored), &config), "{ignored}");
+        }
+        assert!(watched(root, Path::new("/app/src/App.jsx"), &config));
+        let config = Config {
+            watch_patterns: vec!["src/**".into()],
+            ignore_patterns: vec!["src/generated/**".into()],
+            ..Config::default()
+        };
+        assert!(watched(root, Path::new("/app/src/App.jsx"), &config));
+        assert!(!watched(
+            root,
+            Path::new("/app/src/generated/a.js"),
+            &config
+        ));
+        assert!(!watched(root, Path::new("/app/other/a.js"), &config));
+        assert!(watched(root, Path::new("/app/index.html"), &config));
     }
 }

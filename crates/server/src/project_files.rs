@@ -1,7 +1,69 @@
-//! The dev server serves the project root and nothing else, to the local machine only.
+//! Project files: which files under the root the server serves and watches, and how URL
+//! paths map to them. The dev server serves the project root and nothing else.
 
 use percent_encoding::percent_decode_str;
 use std::path::{Component, Path, PathBuf};
+
+/// Files served at the root URL as they are, as in Vite (`public/favicon.svg` → `/favicon.svg`).
+pub const PUBLIC_DIR: &str = "public";
+
+/// `path` relative to `root`, with `/` separators (`None` outside it).
+pub fn relative_to_root(path: &Path, root: &Path) -> Option<String> {
+    path.strip_prefix(root)
+        .ok()
+        .map(|relative| relative.to_string_lossy().replace('\\', "/"))
+}
+
+/// The URL path of a file under `root` (`/src/App.jsx`).
+pub fn url_of(path: &Path, root: &Path) -> Option<String> {
+    relative_to_root(path, root).map(|relative| format!("/{relative}"))
+}
+
+/// Paths the server never reacts to: dependencies, build output, VCS and dot-folders, editors'
+/// temporary files.
+pub fn ignored(root: &Path, path: &Path) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else {
+        return true;
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let editor_temp = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.starts_with(".#");
+    editor_temp
+        || relative.components().any(|c| {
+            let part = c.as_os_str().to_string_lossy();
+            part == "node_modules" || part == "target" || part == "dist" || part.starts_with('.')
+        })
+}
+
+/// Every file under `dir` (inside `root`) the server may serve as a module, in no set order.
+pub fn source_files(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if ignored(root, &path) {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
 
 /// Why a request was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -49,42 +111,6 @@ pub fn file_for_url(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
         return Err(Refusal::Forbidden);
     }
     Ok(real)
-}
-
-/// `Host` must name this machine (or the host the server was told to listen on).
-pub fn host_allowed(host_header: Option<&str>, configured_host: &str) -> bool {
-    let Some(host) = host_header else {
-        return false;
-    };
-    let name = strip_port(host);
-    matches!(name, "localhost" | "127.0.0.1" | "[::1]" | "::1")
-        || name.eq_ignore_ascii_case(configured_host)
-        || name.ends_with(".localhost")
-}
-
-/// A WebSocket `Origin` must be a page served by this machine; tools without an Origin pass.
-pub fn origin_allowed(origin: Option<&str>, configured_host: &str) -> bool {
-    let Some(origin) = origin else { return true };
-    let Some(rest) = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-    else {
-        return false;
-    };
-    host_allowed(Some(rest.trim_end_matches('/')), configured_host)
-}
-
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
-    }
-    host.rsplit_once(':').map_or(host, |(name, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) {
-            name
-        } else {
-            host
-        }
-    })
 }
 
 #[cfg(test)]
@@ -181,18 +207,5 @@ mod tests {
         ] {
             assert_eq!(file_for_url(&root, url), Err(Refusal::Forbidden), "{url}");
         }
-    }
-
-    #[test]
-    fn hosts_and_origins() {
-        assert!(host_allowed(Some("localhost:5173"), "127.0.0.1"));
-        assert!(host_allowed(Some("127.0.0.1:5173"), "127.0.0.1"));
-        assert!(host_allowed(Some("[::1]:5173"), "127.0.0.1"));
-        assert!(!host_allowed(Some("evil.com"), "127.0.0.1"));
-        assert!(!host_allowed(Some("evil.com:5173"), "127.0.0.1"));
-        assert!(!host_allowed(None, "127.0.0.1"));
-        assert!(origin_allowed(Some("http://localhost:5173"), "127.0.0.1"));
-        assert!(!origin_allowed(Some("http://evil.com"), "127.0.0.1"));
-        assert!(!origin_allowed(Some("null"), "127.0.0.1"));
     }
 }

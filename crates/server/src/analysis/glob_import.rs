@@ -3,6 +3,7 @@
 //! imports). Options: `eager`, `import` (one export instead of the namespace), `query` (`?raw`,
 //! `?url`…). The module keeps its patterns so adding or removing a matching file updates it.
 
+use crate::project_files::relative_to_root;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{
@@ -267,13 +268,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// `path` relative to `root`, with `/` separators (`None` outside it).
-pub(crate) fn relative_to_root(path: &Path, root: &Path) -> Option<String> {
-    path.strip_prefix(root)
-        .ok()
-        .map(|relative| relative.to_string_lossy().replace('\\', "/"))
 }
 
 /// `./b/c.js` or `../a.js`: `file` as seen from `dir`.

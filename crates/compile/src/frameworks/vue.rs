@@ -1,0 +1,22 @@
+use super::{BodyShape, Compiler, Descriptor, LocalState, StateScope};
+use crate::WorkerKind;
+use metamon_mtm::Framework;
+
+pub const DESCRIPTOR: Descriptor = Descriptor {
+    framework: Framework::Vue,
+    runtime_module: "metamon/vue",
+    compiler: Compiler::Worker(WorkerKind::Vue),
+    body: BodyShape::SingleFile {
+        instance_script: "setup",
+    },
+    wrong_body: "a Vue body is a single-file component: it needs a `<template>` or `<script setup>` block",
+    local_state: LocalState {
+        imports: "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onUnmounted as __metamon_onUnmounted } from \"vue\";",
+        scope: StateScope::InstanceScript {
+            hook: "ref",
+            instance: "const __metamon_local = __metamon_localInstance(import.meta, \"default\");__metamon_onUnmounted(() => __metamon_local.release());",
+            read: "() => {name}.value",
+        },
+    },
+    prebundle_entries: &["vue"],
+};

@@ -1,0 +1,56 @@
+//! Requests must come from this machine: `Host` names it, a WebSocket's `Origin` is a page it
+//! served.
+
+/// `Host` must name this machine (or the host the server was told to listen on).
+pub fn host_allowed(host_header: Option<&str>, configured_host: &str) -> bool {
+    let Some(host) = host_header else {
+        return false;
+    };
+    let name = strip_port(host);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]" | "::1")
+        || name.eq_ignore_ascii_case(configured_host)
+        || name.ends_with(".localhost")
+}
+
+/// A WebSocket `Origin` must be a page served by this machine; tools without an Origin pass.
+pub fn origin_allowed(origin: Option<&str>, configured_host: &str) -> bool {
+    let Some(origin) = origin else { return true };
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    host_allowed(Some(rest.trim_end_matches('/')), configured_host)
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_origins() {
+        assert!(host_allowed(Some("localhost:5173"), "127.0.0.1"));
+        assert!(host_allowed(Some("127.0.0.1:5173"), "127.0.0.1"));
+        assert!(host_allowed(Some("[::1]:5173"), "127.0.0.1"));
+        assert!(!host_allowed(Some("evil.com"), "127.0.0.1"));
+        assert!(!host_allowed(Some("evil.com:5173"), "127.0.0.1"));
+        assert!(!host_allowed(None, "127.0.0.1"));
+        assert!(origin_allowed(Some("http://localhost:5173"), "127.0.0.1"));
+        assert!(!origin_allowed(Some("http://evil.com"), "127.0.0.1"));
+        assert!(!origin_allowed(Some("null"), "127.0.0.1"));
+    }
+}

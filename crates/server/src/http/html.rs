@@ -1,0 +1,66 @@
+//! The page: the app's HTML with the HMR client, the config, `import.meta.env` and the React
+//! Refresh preamble put first in `<head>`, and inline module scripts served as proxy modules.
+
+use super::{refused, text};
+use crate::analysis::{dotenv, html};
+use crate::project_files::{Refusal, file_for_url};
+use crate::server::DevServer;
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::path::Path;
+
+pub fn page(server: &DevServer, path: &str) -> Response {
+    let file = match file_for_url(server.root(), path) {
+        Ok(file) => file,
+        Err(refusal) => return refused(refusal),
+    };
+    let Ok(page) = std::fs::read_to_string(&file) else {
+        return refused(Refusal::NotFound);
+    };
+    let page = html::proxy_inline_scripts(&page, path);
+    let options = inline_json(&server.pipeline.config().client_options());
+    let env = inline_json(&client_env(server.root()));
+    let injected = format!(
+        "<script>window.__METAMON_CONFIG__ = {options}; window.__METAMON_ENV__ = {env};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
+    );
+    let page = match page.find("<head>") {
+        Some(at) => format!("{}{injected}{}", &page[..at + 6], &page[at + 6..]),
+        None => format!("{injected}{page}"),
+    };
+    text(StatusCode::OK, "text/html; charset=utf-8", page)
+}
+
+/// JSON safe inside a `<script>` element.
+fn inline_json(value: &serde_json::Value) -> String {
+    value.to_string().replace("</", "<\\/")
+}
+
+/// What `import.meta.env` exposes besides `DEV`, `MODE`…: as in Vite, the `VITE_` (and
+/// `METAMON_`) variables of `.env`, `.env.local`, `.env.development`, `.env.development.local`
+/// (later files win) and of the server's own environment (which wins over the files). Read
+/// with each page load, so an edited `.env` applies on reload.
+fn client_env(root: &Path) -> serde_json::Value {
+    let exposed = |key: &str| key.starts_with("VITE_") || key.starts_with("METAMON_");
+    let mut env = serde_json::Map::new();
+    for name in [
+        ".env",
+        ".env.local",
+        ".env.development",
+        ".env.development.local",
+    ] {
+        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
+            continue;
+        };
+        for (key, value) in dotenv::parse(&text) {
+            if exposed(&key) {
+                env.insert(key, value.into());
+            }
+        }
+    }
+    for (key, value) in std::env::vars() {
+        if exposed(&key) {
+            env.insert(key, value.into());
+        }
+    }
+    serde_json::Value::Object(env)
+}

@@ -1,0 +1,90 @@
+//! HTTP and WebSocket: a few small handlers — the page (`html`), the embedded runtime
+//! (`runtime`), pre-bundled dependencies (`deps`), project modules (`modules`), files as they
+//! are (`files`) and the HMR socket (`socket`) — behind one guard: local hosts only, and never
+//! a path outside the root.
+
+mod deps;
+mod files;
+mod guard;
+mod html;
+mod modules;
+mod runtime;
+mod socket;
+
+pub use guard::{host_allowed, origin_allowed};
+
+use crate::project_files::Refusal;
+use crate::server::DevServer;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use std::sync::Arc;
+
+pub fn router(server: Arc<DevServer>) -> Router {
+    Router::new()
+        .route("/@metamon/ws", get(socket::upgrade))
+        .route("/@metamon/{*name}", get(runtime::handle))
+        .route("/@deps/{*file}", get(deps::handle))
+        .fallback(get(modules::handle))
+        .layer(middleware::from_fn_with_state(
+            server.clone(),
+            local_host_only,
+        ))
+        .with_state(server)
+}
+
+/// Requests must name this machine in `Host` (DNS rebinding gets a 403).
+async fn local_host_only(
+    State(server): State<Arc<DevServer>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    if !host_allowed(host, &server.host) {
+        return text(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            "403 Forbidden: unknown Host\n",
+        );
+    }
+    next.run(request).await
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+fn text(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body.into())
+        .unwrap_or_default()
+}
+
+fn refused(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Forbidden => text(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            "403 Forbidden: outside the project root or a hidden file\n",
+        ),
+        Refusal::NotFound => text(StatusCode::NOT_FOUND, "text/plain", "404 Not Found\n"),
+    }
+}
+
+/// Diagnostics as a plain-text 500 response.
+fn compile_error(diagnostics: &[metamon_compile::Diagnostic]) -> Response {
+    let message = diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    text(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", message)
+}

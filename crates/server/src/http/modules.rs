@@ -1,0 +1,84 @@
+//! Everything else under the root: the page for navigations, project modules compiled on
+//! request, files as they are (and `public/` at the root).
+
+use super::{JS, compile_error, files, html, refused, text};
+use crate::analysis::html::proxy_index;
+use crate::module_id::key_from_request;
+use crate::project_files::{PUBLIC_DIR, Refusal, file_for_url};
+use crate::server::DevServer;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use metamon_compile::ModuleKind;
+use std::sync::Arc;
+
+pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
+    let html_proxy = query.as_deref().is_some_and(|q| proxy_index(q).is_some());
+    if path == "/"
+        || (path.ends_with(".html") && !html_proxy)
+        || (wants_html(request.headers()) && !path.rsplit('/').next().unwrap_or("").contains('.'))
+    {
+        let page = if path.ends_with(".html") {
+            path.as_str()
+        } else {
+            "/index.html"
+        };
+        return html::page(&server, page);
+    }
+    let file = match file_for_url(server.root(), &path) {
+        Ok(file) => file,
+        Err(Refusal::NotFound) => {
+            return match file_for_url(&server.root().join(PUBLIC_DIR), &path) {
+                Ok(file) if file.is_file() => files::static_file(&file),
+                _ => refused(Refusal::NotFound),
+            };
+        }
+        Err(refusal) => return refused(refusal),
+    };
+    // The graph knows modules by decoded path (`[id].mtm`, not `%5Bid%5D.mtm`).
+    let decoded = percent_encoding::percent_decode_str(&path)
+        .decode_utf8_lossy()
+        .to_string();
+    let key = key_from_request(&decoded, query.as_deref());
+    let kind = metamon_compile::module_kind(&path, &server.pipeline.options());
+    let is_module = key.contains('?') || kind.is_some_and(ModuleKind::is_script);
+    if !is_module || file.is_dir() {
+        return files::static_file(&file);
+    }
+    module(&server, &key, true).await
+}
+
+/// A module's served text. On a compile error the page keeps the last good version when there
+/// is one (`keep_last_good`), and the error goes to the overlay.
+pub async fn module(server: &DevServer, key: &str, keep_last_good: bool) -> Response {
+    match server.pipeline.transform(key).await {
+        Ok(transformed) => text(
+            StatusCode::OK,
+            JS,
+            server.pipeline.render(key, &transformed),
+        ),
+        Err(diagnostics) if keep_last_good => {
+            let response = compile_error(&diagnostics);
+            server.errors.record(diagnostics);
+            let last_good = server.pipeline.graph().last_good(key);
+            match last_good {
+                Some(transformed) => text(
+                    StatusCode::OK,
+                    JS,
+                    server.pipeline.render(key, &transformed),
+                ),
+                None => response,
+            }
+        }
+        Err(diagnostics) => compile_error(&diagnostics),
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}

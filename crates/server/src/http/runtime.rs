@@ -1,0 +1,30 @@
+//! `/@metamon/<name>`: the embedded runtime, and the generated routes table. Runtime files'
+//! bare imports (`react`…) point at the pre-bundled dependencies like the app's own.
+
+use super::{JS, modules, refused, text};
+use crate::analysis::pages::ROUTES_KEY;
+use crate::graph::Transformed;
+use crate::project_files::Refusal;
+use crate::runtime_files;
+use crate::server::DevServer;
+use crate::transform::runtime_imports;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::sync::Arc;
+
+pub async fn handle(State(server): State<Arc<DevServer>>, Path(name): Path<String>) -> Response {
+    if format!("{}{name}", runtime_files::PREFIX) == ROUTES_KEY {
+        return modules::module(&server, ROUTES_KEY, false).await;
+    }
+    let Some(source) = runtime_files::source(&name) else {
+        return refused(Refusal::NotFound);
+    };
+    let transformed = Transformed {
+        code: source.to_string(),
+        imports: runtime_imports(source),
+        ..Transformed::default()
+    };
+    // An empty key: runtime files are never hot-updated.
+    text(StatusCode::OK, JS, server.pipeline.render("", &transformed))
+}

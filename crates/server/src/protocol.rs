@@ -1,0 +1,145 @@
+//! The HMR protocol: every message the server sends to pages over the WebSocket, and every
+//! message pages send back. One serde type each, tagged by `type`; `docs/internals.md` documents
+//! them and `runtime/hmr/protocol.js` mirrors them as JSDoc typedefs.
+
+use serde::{Deserialize, Serialize};
+
+/// Server → page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum HmrPayload {
+    /// Sent first on every connection.
+    Connected,
+    /// Modules to re-import and the boundaries that accept them.
+    Update {
+        updates: Vec<Update>,
+        /// The changed files, root-relative (for the feedback notice).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timing: Option<Timing>,
+    },
+    /// Nothing accepts the change: the page reloads (`*`: every page).
+    FullReload { path: String },
+    /// Modules no page imports any more: their `prune` callbacks run.
+    Prune { paths: Vec<String> },
+    /// Every file that currently fails, for the overlay (empty: clear it).
+    Errors { errors: Vec<ShownError> },
+}
+
+/// One module to update: `path` is the boundary that accepts the change of `accepted_path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Update {
+    #[serde(rename = "type")]
+    pub kind: UpdateKind,
+    pub path: String,
+    pub accepted_path: String,
+    pub timestamp: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateKind {
+    JsUpdate,
+    /// A stylesheet linked by the page (`<link rel=stylesheet>`): the link is swapped.
+    CssUpdate,
+}
+
+/// When an update's file change was seen, how long the server worked on it, when it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timing {
+    pub changed_at: u64,
+    pub compile_ms: u64,
+    pub sent_at: u64,
+}
+
+/// One error shown in the page's overlay and printed in the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShownError {
+    pub kind: &'static str,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub frame: String,
+}
+
+/// Page → server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ClientMessage {
+    /// `import.meta.hot.invalidate()`: the module at `path` could not take its update.
+    Invalidate { path: String },
+    /// `import.meta.hot.send(event, data)`; `metamon:client-error` reports an error the page
+    /// hit while applying an update.
+    Custom {
+        event: String,
+        #[serde(default)]
+        data: serde_json::Value,
+    },
+}
+
+impl HmrPayload {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Update {
+    pub fn js(path: &str, accepted_path: &str, timestamp: u64) -> Self {
+        Self {
+            kind: UpdateKind::JsUpdate,
+            path: path.to_string(),
+            accepted_path: accepted_path.to_string(),
+            timestamp,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch: update timestamps and timing.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_keep_their_wire_shape() {
+        let update = HmrPayload::Update {
+            updates: vec![Update::js("/src/App.jsx", "/src/Leaf.jsx", 7)],
+            files: vec!["src/Leaf.jsx".into()],
+            timing: Some(Timing {
+                changed_at: 1,
+                compile_ms: 2,
+                sent_at: 3,
+            }),
+        };
+        assert_eq!(
+            update.to_json(),
+            r#"{"type":"update","updates":[{"type":"js-update","path":"/src/App.jsx","acceptedPath":"/src/Leaf.jsx","timestamp":7}],"files":["src/Leaf.jsx"],"timing":{"changedAt":1,"compileMs":2,"sentAt":3}}"#
+        );
+        assert_eq!(
+            HmrPayload::FullReload { path: "*".into() }.to_json(),
+            r#"{"type":"full-reload","path":"*"}"#
+        );
+        assert_eq!(HmrPayload::Connected.to_json(), r#"{"type":"connected"}"#);
+        assert_eq!(
+            HmrPayload::Errors { errors: vec![] }.to_json(),
+            r#"{"type":"errors","errors":[]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ClientMessage>(r#"{"type":"invalidate","path":"/a.js"}"#)
+                .unwrap(),
+            ClientMessage::Invalidate {
+                path: "/a.js".into()
+            }
+        );
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! The dev server's state, put together: the transform pipeline (with the module graph and the
+//! pre-bundle), the error board, and the HMR channel to the pages. Each layer gets only what it
+//! needs of it.
+
+use crate::channel::HmrChannel;
+use crate::errors::ErrorBoard;
+use crate::hmr;
+use crate::project_files::{PUBLIC_DIR, relative_to_root, source_files};
+use crate::protocol::HmrPayload;
+use crate::transform::Pipeline;
+use crate::watch::Batch;
+use metamon_compile::{ModuleKind, module_kind};
+use metamon_config::Config;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub struct DevServer {
+    /// The host the server listens on (besides the loopback names, the `Host` it accepts).
+    pub host: String,
+    pub pipeline: Arc<Pipeline>,
+    pub errors: Arc<ErrorBoard>,
+    pub channel: HmrChannel,
+}
+
+impl DevServer {
+    pub fn new(root: PathBuf, host: String, config: Config) -> Result<Arc<Self>, String> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
+        let channel = HmrChannel::default();
+        Ok(Arc::new(Self {
+            host,
+            errors: Arc::new(ErrorBoard::new(root.clone(), channel.clone())),
+            pipeline: Arc::new(Pipeline::new(root, config, channel.clone())),
+            channel,
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        self.pipeline.root()
+    }
+
+    /// Bundles the app's dependencies before the first request: every module under the root is
+    /// transformed once (which also warms the cache) while bare imports are only collected, then
+    /// they are bundled together in one build.
+    pub async fn warm_up(&self) {
+        let root = self.root().to_path_buf();
+        let options = self.pipeline.options();
+        let keys: Vec<String> = source_files(&root, &root)
+            .iter()
+            .filter_map(|path| relative_to_root(path, &root))
+            // Tool configs (`vite.config.ts`, …) run in Node, and `public/` is served as is:
+            // neither is part of the app's module graph.
+            .filter(|relative| {
+                let tool_config = !relative.contains('/') && relative.contains(".config.");
+                !relative.starts_with(&format!("{PUBLIC_DIR}/")) && !tool_config
+            })
+            .map(|relative| format!("/{relative}"))
+            .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
+            .collect();
+        let deps = self.pipeline.deps();
+        deps.start_warm_up();
+        // Every installed framework's runtime entries are bundled up front, so a component that
+        // switches framework (or a first bridge) never forces a re-bundle and a page reload.
+        let installed = self.pipeline.installed_framework_entries();
+        let _ = deps.add(&root, installed, &self.channel).await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for key in keys {
+            let pipeline = self.pipeline.clone();
+            tasks.spawn(async move { pipeline.transform(&key).await.err() });
+        }
+        while let Some(result) = tasks.join_next().await {
+            if let Ok(Some(diagnostics)) = result {
+                self.errors.record(diagnostics);
+            }
+        }
+        // Modules the first pass discovered without transforming them (bridges, extracted
+        // CSS), so their dependencies are bundled in the same build too.
+        for _ in 0..3 {
+            let pending: Vec<String> = self
+                .pipeline
+                .graph()
+                .modules
+                .iter()
+                .filter(|(_, node)| node.transformed.is_none())
+                .map(|(key, _)| key.clone())
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            for key in pending {
+                let _ = self.pipeline.transform(&key).await;
+            }
+        }
+        if let Err(message) = deps.end_warm_up(&root, &self.channel).await {
+            eprintln!("  {message}");
+        }
+    }
+
+    /// Handles one batch from the watcher: the config first (pages reload with it), then the
+    /// hot update of the rest.
+    pub async fn on_batch(&self, batch: Batch) {
+        let config_file = self.root().join(metamon_config::FILE_NAME);
+        if batch.files.contains(&config_file) {
+            self.reload_config();
+        }
+        let files = batch
+            .files
+            .into_iter()
+            .filter(|f| *f != config_file)
+            .collect();
+        let payloads =
+            hmr::update::handle_changes(&self.pipeline, &self.errors, files, batch.detected_at)
+                .await;
+        for payload in payloads {
+            self.channel.send(&payload);
+        }
+    }
+
+    /// Re-reads `metamon.config.json` after it changed; pages reload (their state is restored
+    /// from the runtime's snapshot). A bad config is shown like a compile error and not applied.
+    pub fn reload_config(&self) {
+        match Config::load(self.root()) {
+            Ok(config) => {
+                self.pipeline.set_config(config);
+                self.errors.clear(metamon_config::FILE_NAME);
+                println!(
+                    "  config changed: {}, reloading pages",
+                    metamon_config::FILE_NAME
+                );
+                self.channel.send(&HmrPayload::FullReload {
+                    path: format!("/{}", metamon_config::FILE_NAME),
+                });
+            }
+            Err(diagnostic) => self.errors.record(vec![diagnostic]),
+        }
+    }
+
+    /// `import.meta.hot.invalidate()` from a page.
+    pub fn invalidate(&self, url: &str) {
+        self.channel
+            .send(&hmr::update::invalidate(&self.pipeline, url));
+    }
+}

@@ -1,0 +1,413 @@
+//! The transform pipeline: a module key in, a [`Transformed`] module out, cached in the module
+//! graph. Stages, each a plain function: load (read and compile, `load.rs`) → analyse (expand
+//! `import.meta.glob`, find imports) → resolve (`resolve.rs`), components of another framework
+//! through a bridge (`bridge.rs`) → record in the graph; render (`render.rs`) writes the
+//! import URLs in when the module is served.
+
+mod bridge;
+mod load;
+mod render;
+mod resolve;
+
+pub use render::render;
+pub use resolve::runtime_imports;
+
+use crate::analysis::{glob_import, imports, pages};
+use crate::channel::HmrChannel;
+use crate::deps::Deps;
+use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
+use crate::module_id::{relative_file, split_key};
+use crate::project_files::{self, file_for_url};
+use crate::settings::Settings;
+use base64::Engine;
+use metamon_compile::{
+    Compiled, Diagnostic, Framework, ModuleKind, NodeWorker, Options, css_module_js, line_column,
+    module_kind,
+};
+use metamon_config::Config;
+use oxc_resolver::{ResolveOptions, Resolver};
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// What transforming needs: the project, its settings, the compilers, the resolver, the
+/// graph that caches the results and the dependency pre-bundle new imports go to.
+pub struct Pipeline {
+    root: PathBuf,
+    settings: RwLock<Settings>,
+    worker: NodeWorker,
+    resolver: Resolver,
+    graph: Mutex<Graph>,
+    deps: Deps,
+    /// For the full reload a re-bundle of the dependencies needs.
+    channel: HmrChannel,
+}
+
+impl Pipeline {
+    /// `root` must be canonical.
+    pub fn new(root: PathBuf, config: Config, channel: HmrChannel) -> Self {
+        let resolver = Resolver::new(ResolveOptions {
+            extensions: [
+                ".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json",
+            ]
+            .map(String::from)
+            .to_vec(),
+            condition_names: ["development", "browser", "import", "module", "default"]
+                .map(String::from)
+                .to_vec(),
+            ..ResolveOptions::default()
+        });
+        Self {
+            settings: RwLock::new(Settings::new(&root, config)),
+            root,
+            worker: NodeWorker::new(),
+            resolver,
+            graph: Mutex::new(Graph::default()),
+            deps: Deps::default(),
+            channel,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn options(&self) -> Arc<Options> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .options
+            .clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .config
+            .clone()
+    }
+
+    /// New settings: every module compiles again on its next request.
+    pub fn set_config(&self, config: Config) {
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) =
+            Settings::new(&self.root, config);
+        self.graph().mark_all_stale();
+    }
+
+    pub fn graph(&self) -> MutexGuard<'_, Graph> {
+        self.graph.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn deps(&self) -> &Deps {
+        &self.deps
+    }
+
+    /// A file was added or removed: what an import resolves to may have changed.
+    pub fn clear_resolver_cache(&self) {
+        self.resolver.clear_cache();
+    }
+
+    /// The served text of a module.
+    pub fn render(&self, key: &str, transformed: &Transformed) -> String {
+        let graph = self.graph();
+        render(key, transformed, &graph, &self.deps.read())
+    }
+
+    /// The npm entries of every installed framework's runtime, bundled up front so that a
+    /// component switching framework (or a first bridge) never forces a re-bundle.
+    pub fn installed_framework_entries(&self) -> BTreeSet<String> {
+        Framework::ALL
+            .iter()
+            .flat_map(|framework| metamon_compile::descriptor(*framework).prebundle_entries)
+            .filter(|entry| self.resolver.resolve(&self.root, entry).is_ok())
+            .map(|entry| entry.to_string())
+            .collect()
+    }
+
+    /// The module's transform: the cached one unless its file changed. Errors leave the last
+    /// good transform in place (the caller decides whether to serve it).
+    pub async fn transform(
+        self: &Arc<Self>,
+        key: &str,
+    ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
+        if let Some(transformed) = self.graph().get(key).and_then(|node| node.fresh().cloned()) {
+            return Ok(transformed);
+        }
+        if key == pages::ROUTES_KEY {
+            let pages_dir = self.root.join("pages");
+            self.graph().ensure(key, &pages_dir);
+            let compiled = Compiled {
+                code: self.routes_module(),
+                ..Compiled::default()
+            };
+            return self.finish(key, &pages_dir, compiled).await;
+        }
+        let (url_path, query) = split_key(key);
+        let relative = relative_file(key);
+        let file = file_for_url(&self.root, url_path).map_err(|_| {
+            vec![Diagnostic::new(
+                "serve::not-found",
+                &relative,
+                1,
+                1,
+                format!("cannot find {url_path} under the project root"),
+            )]
+        })?;
+        self.graph().ensure(key, &file);
+        let compiled = if let Some(host) = query.and_then(|q| q.strip_prefix("bridge=")) {
+            let guest = self
+                .framework_of(url_path)
+                .ok_or_else(|| format!("{url_path} is not a component of a known framework"));
+            let host = Framework::from_name(host).ok_or(format!("unknown host framework `{host}`"));
+            match (guest, host) {
+                (Ok(guest), Ok(host)) => bridge::bridge_module(url_path, guest, host),
+                (Err(message), _) | (_, Err(message)) => {
+                    return Err(vec![Diagnostic::new("bridge", &relative, 1, 1, message)]);
+                }
+            }
+        } else if query == Some("css") {
+            let owner = Box::pin(self.transform(url_path)).await?;
+            Compiled {
+                code: css_module_js(key, owner.css.as_deref().unwrap_or(""), None, &[]),
+                ..Compiled::default()
+            }
+        } else {
+            let pipeline = self.clone();
+            let (file, file_name, key) = (file.clone(), relative.clone(), key.to_string());
+            tokio::task::spawn_blocking(move || {
+                load::load(
+                    &key,
+                    &file_name,
+                    &file,
+                    &pipeline.options(),
+                    &pipeline.worker,
+                )
+            })
+            .await
+            .map_err(|e| vec![Diagnostic::new("internal", &relative, 1, 1, e.to_string())])??
+        };
+        self.finish(key, &file, compiled).await
+    }
+
+    /// Finds and resolves the imports of compiled code, pre-bundles new dependencies, and
+    /// records the module in the graph.
+    async fn finish(
+        &self,
+        key: &str,
+        file: &Path,
+        mut compiled: Compiled,
+    ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
+        let relative = relative_file(key);
+        let file_deps = std::mem::take(&mut compiled.file_deps);
+        let mut globs = None;
+        if compiled.code.contains("import.meta.glob") {
+            let files: Vec<String> = project_files::source_files(&self.root, &self.root)
+                .iter()
+                .filter_map(|path| project_files::relative_to_root(path, &self.root))
+                .collect();
+            let expanded =
+                glob_import::expand(&compiled.code, file, &self.root, &files).map_err(|error| {
+                    let (line, column) = line_column(&compiled.code, error.offset);
+                    vec![Diagnostic::new(
+                        "glob",
+                        &relative,
+                        line,
+                        column,
+                        error.message,
+                    )]
+                })?;
+            compiled.code = expanded.code;
+            globs = expanded.matcher;
+        }
+        let scanned = imports::scan(&compiled.code).map_err(|message| {
+            vec![Diagnostic::new(
+                "internal",
+                &relative,
+                1,
+                1,
+                format!("the compiled module does not parse: {message}"),
+            )]
+        })?;
+        let importer_dir = file.parent().unwrap_or(&self.root).to_path_buf();
+        // A component importing a component of another framework gets it through a bridge.
+        let host_framework = if key.contains('?') {
+            None
+        } else {
+            self.framework_of(split_key(key).0)
+        };
+        let options = self.options();
+        let mut resolved_imports = Vec::new();
+        let mut project_imports = HashSet::new();
+        let mut new_deps = BTreeSet::new();
+        for import in &scanned.imports {
+            let mut target = resolve::resolve(
+                &self.resolver,
+                &self.root,
+                &options,
+                &import.specifier,
+                &importer_dir,
+            )
+            .map_err(|message| {
+                let (line, column) = line_column(&compiled.code, import.literal.0);
+                vec![Diagnostic::new("resolve", &relative, line, column, message)]
+            })?;
+            if let (Some(host), ImportTarget::Module(module), Some((_, bindings))) =
+                (host_framework, &target, &import.statement)
+                && bindings.default.is_some()
+                && !module.contains('?')
+                && self.framework_of(module).is_some_and(|guest| guest != host)
+            {
+                target = ImportTarget::Module(bridge::bridged_key(module, host));
+            }
+            match &target {
+                ImportTarget::Module(module) => {
+                    project_imports.insert(module.clone());
+                }
+                ImportTarget::Dep(specifier) if self.deps.url(specifier).is_none() => {
+                    new_deps.insert(specifier.clone());
+                }
+                ImportTarget::Url(url) => new_deps.extend(
+                    resolve::runtime_dependencies(url)
+                        .into_iter()
+                        .filter(|s| self.deps.url(s).is_none()),
+                ),
+                ImportTarget::Dep(_) => {}
+            }
+            resolved_imports.push(ResolvedImport {
+                literal: import.literal,
+                statement: import.statement.clone(),
+                target,
+            });
+        }
+        if !new_deps.is_empty() {
+            self.deps
+                .add(&self.root, new_deps, &self.channel)
+                .await
+                .map_err(|message| vec![Diagnostic::new("deps", &relative, 1, 1, message)])?;
+        }
+        let accepted_deps = scanned
+            .accepted_deps
+            .iter()
+            .filter_map(|specifier| {
+                match resolve::resolve(
+                    &self.resolver,
+                    &self.root,
+                    &options,
+                    specifier,
+                    &importer_dir,
+                ) {
+                    Ok(ImportTarget::Module(module)) => Some(module),
+                    _ => None,
+                }
+            })
+            .collect();
+        let map_comment = compiled.map.as_ref().map_or_else(String::new, |map| {
+            format!(
+                "\n//# sourceMappingURL=data:application/json;base64,{}\n",
+                base64::engine::general_purpose::STANDARD.encode(map.to_string())
+            )
+        });
+        let transformed = Arc::new(Transformed {
+            code: compiled.code,
+            imports: resolved_imports,
+            self_accepting: scanned.self_accepting,
+            accepted_deps,
+            css: compiled.css,
+            map_comment,
+            framework: host_framework,
+        });
+        // Only imports new to the graph need their file looked up (a root importing a
+        // thousand components must not cost a thousand path walks per save).
+        let unknown: Vec<String> = {
+            let graph = self.graph();
+            project_imports
+                .iter()
+                .filter(|module| graph.get(module).is_none())
+                .cloned()
+                .collect()
+        };
+        let unknown_files: Vec<(String, PathBuf)> = unknown
+            .into_iter()
+            .filter_map(|module| {
+                let file = file_for_url(&self.root, split_key(&module).0).ok()?;
+                Some((module, file))
+            })
+            .collect();
+        let mut graph = self.graph();
+        for (module, imported_file) in unknown_files {
+            graph.ensure(&module, &imported_file);
+        }
+        let node = graph.ensure(key, file);
+        node.globs = globs;
+        node.file_deps = file_deps;
+        graph.set_transformed(key, transformed.clone(), project_imports);
+        Ok(transformed)
+    }
+
+    /// The framework a module's components belong to, from its path (and a `.mtm` file's
+    /// frontmatter); `None` for plain scripts.
+    pub fn framework_of(&self, url_path: &str) -> Option<Framework> {
+        let kind = module_kind(url_path, &self.options())?;
+        if kind != ModuleKind::Mtm {
+            return kind.framework(url_path);
+        }
+        // The last good transform knows its target: no need to read the file again.
+        if let Some(transformed) = self
+            .graph()
+            .get(url_path)
+            .and_then(|node| node.fresh().cloned())
+        {
+            return transformed.framework;
+        }
+        let file = file_for_url(&self.root, url_path).ok()?;
+        let bytes = std::fs::read(file).ok()?;
+        metamon_mtm::parse(url_path, &bytes)
+            .ok()
+            .map(|parsed| parsed.target)
+    }
+
+    /// The routes table, from the component files under `pages/` and `layouts/`.
+    fn routes_module(&self) -> String {
+        let pages = self.component_files("pages");
+        let layouts = self.component_files("layouts");
+        pages::routes_module(&pages, &layouts)
+    }
+
+    /// The component files under `root/<folder>`, sorted by URL.
+    fn component_files(&self, folder: &str) -> Vec<pages::ComponentFile> {
+        let options = self.options();
+        let mut files: Vec<pages::ComponentFile> =
+            project_files::source_files(&self.root, &self.root.join(folder))
+                .iter()
+                .filter_map(|path| project_files::url_of(path, &self.root))
+                .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
+                .filter_map(|url| {
+                    let framework = self.framework_of(&url)?.to_string();
+                    let (route, layout) = page_frontmatter(&self.root, &url);
+                    Some(pages::ComponentFile {
+                        url,
+                        framework,
+                        route,
+                        layout,
+                    })
+                })
+                .collect();
+        files.sort_by(|a, b| a.url.cmp(&b.url));
+        files
+    }
+}
+
+/// A `.mtm` page's `route:` and `layout:`.
+fn page_frontmatter(root: &Path, url: &str) -> (Option<String>, Option<String>) {
+    if !url.ends_with(".mtm") {
+        return (None, None);
+    }
+    let Ok(bytes) = std::fs::read(root.join(url.trim_start_matches('/'))) else {
+        return (None, None);
+    };
+    match metamon_mtm::parse(url, &bytes) {
+        Ok(parsed) => (parsed.route, parsed.layout),
+        Err(_) => (None, None),
+    }
+}
