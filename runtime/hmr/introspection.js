@@ -38,7 +38,7 @@
 // from core.js and from the `.mtm` local-state registry (`__METAMON_STATE__.local`, local.js).
 // Importable in Node: nothing is installed without a `window`.
 
-import { signals, subscriptions, channels } from './core.js';
+import { signals, subscriptions, channels } from '../core.js';
 
 const g = globalThis;
 export const INTROSPECTION_VERSION = 1;
