@@ -1,5 +1,5 @@
 // Runtime introspection for tools and tests: `window.__METAMON__`, served at
-// `/@metamon/introspection.js` and imported for its side effect by the HMR client
+// `/@metamon/hmr/introspection.js` and imported for its side effect by the HMR client
 // (`client.js`), so it exists under `metamon dev` only (never in a production build).
 //
 // This is the stable surface for tools and tests (`testing/index.mjs` uses nothing else):

@@ -1,4 +1,4 @@
-// Metamon state preservation across full reloads, served at `/@metamon/state.js`
+// Metamon state preservation across full reloads, served at `/@metamon/hmr/state.js`
 // and imported for its side effect by the HMR client (`client.js`).
 //
 // Before a full reload announced by the client (`metamon:before-full-reload` on
