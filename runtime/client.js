@@ -1,7 +1,7 @@
 // Metamon HMR client, served at `/@metamon/client`: the entry the page loads. It wires the
 // pieces in `hmr/` to this page — the socket, the shared HMRClient, the overlay, the feedback
 // — and dispatches the server's messages (`hmr/protocol.js` describes them). A plain-JS port of
-// Vite's client (packages/vite/src/client/client.ts); its shared HMR logic is in
+// Vite's browser client; its shared HMR logic (Vite's HMRContext / HMRClient) is in
 // hmr/hot-context.js and hmr/update.js.
 //
 // Every hot-updatable module starts with

@@ -1,4 +1,4 @@
-// `import.meta.hot` of one module: a port of Vite's HMRContext (shared/hmr.ts). It only
+// `import.meta.hot` of one module: a port of Vite's HMRContext. It only
 // records what the module registers (accept / dispose / prune callbacks, `data`, custom
 // event listeners) in the maps of its HMRClient (update.js), which applies updates.
 

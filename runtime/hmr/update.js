@@ -1,7 +1,7 @@
 // HMRClient: the bookkeeping of every module's hot context (the maps HMRContext fills) and
 // the application of `js-update` entries: batches queued one after the other, each update
 // fetched and applied on its own, rolled back to its last good version when it fails (see
-// runtime/README.md, "Update lifecycle"). A port of Vite's HMRClient (shared/hmr.ts) with
+// runtime/README.md, "Update lifecycle"). A port of Vite's HMRClient with
 // Metamon's recovery. Everything page-specific (socket, window errors, source maps, feedback,
 // overlay) comes in through the constructor's options, so Node tests drive it with fakes.
 
