@@ -5,58 +5,41 @@ import { useBrowserBuilds, loadDom, installDom } from './node-support.mjs';
 // Bridges (runtime/bridge/*.js): components of one framework rendered inside
 // components of another. Needs a DOM: `happy-dom` resolved from the repo
 // (devDependency), or a path to it in METAMON_TEST_DOM (e.g.
-// METAMON_TEST_DOM=/tmp/dom/node_modules/happy-dom); skipped otherwise.
+// METAMON_TEST_DOM=/tmp/dom/node_modules/happy-dom); without one the file fails.
 //
 // Like solid.test.mjs / svelte-runes.test.mjs, a resolve hook adds the `browser`
 // condition for `solid-js*` and `svelte*` (their Node builds are server builds).
 // This file runs in its own process under `node --test`.
 useBrowserBuilds(['solid-js', 'svelte']);
 
-let skipReason = false;
-let domWindow = null;
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const domWindow = installDom(await loadDom());
 
-const HappyDOM = await loadDom();
-if (HappyDOM instanceof Error) {
-  skipReason = `no DOM library: install happy-dom as a devDependency (or set METAMON_TEST_DOM to its path): ${HappyDOM.code || HappyDOM.message}`;
-} else {
-  domWindow = installDom(HappyDOM);
-}
-
-let React, ReactDOM, ReactDOMClient, Vue, Solid, SolidWeb, Svelte, compile;
-let bridges, adapters, core;
-if (!skipReason) {
-  try {
-    React = await import('react');
-    ReactDOM = await import('react-dom');
-    ReactDOMClient = await import('react-dom/client');
-    Vue = await import('vue');
-    Solid = await import('solid-js');
-    SolidWeb = await import('solid-js/web');
-    Svelte = await import('svelte');
-    ({ compile } = await import('svelte/compiler'));
-  } catch (err) {
-    skipReason = `react / vue / solid-js / svelte are not installed (npm install at the repo root): ${err.code || err.message}`;
-  }
-}
-if (!skipReason) {
-  bridges = {
-    react: await import('./bridge/react.js'),
-    vue: await import('./bridge/vue.js'),
-    svelte: await import('./bridge/svelte.js'),
-    solid: await import('./bridge/solid.js'),
-  };
-  adapters = {
-    react: await import('./react.js'),
-    vue: await import('./vue.js'),
-    svelte: await import('./svelte.js'),
-    solid: await import('./solid.js'),
-  };
-}
-core = await import('./core.js');
+const React = await import('react');
+const ReactDOM = await import('react-dom');
+const ReactDOMClient = await import('react-dom/client');
+const Vue = await import('vue');
+const Solid = await import('solid-js');
+const SolidWeb = await import('solid-js/web');
+const Svelte = await import('svelte');
+const { compile } = await import('svelte/compiler');
+const bridges = {
+  react: await import('./bridge/react.js'),
+  vue: await import('./bridge/vue.js'),
+  svelte: await import('./bridge/svelte.js'),
+  solid: await import('./bridge/solid.js'),
+};
+const adapters = {
+  react: await import('./react.js'),
+  vue: await import('./vue.js'),
+  svelte: await import('./svelte.js'),
+  solid: await import('./solid.js'),
+};
+const core = await import('./core.js');
 const shared = await import('./bridge/shared.js');
 
 after(async () => {
-  if (domWindow) await domWindow.happyDOM.close();
+  await domWindow.happyDOM.close();
 });
 
 const FRAMEWORKS = ['react', 'vue', 'svelte', 'solid'];
@@ -182,7 +165,7 @@ test('shared: diffProps / shallowEqual / createHandle', () => {
 
 for (const hostFw of FRAMEWORKS) {
   for (const guest of FRAMEWORKS) {
-    test(`${hostFw} host › ${guest} guest: props flow, update without re-mount, unmount cleans up`, { skip: skipReason }, async () => {
+    test(`${hostFw} host › ${guest} guest: props flow, update without re-mount, unmount cleans up`, async () => {
       const evt = `bridge-test:${hostFw}>${guest}`;
       const Guest = await levels[guest](evt, null);
       const Child = bridgeModule(Guest, guest, hostFw);
@@ -230,7 +213,7 @@ for (const hostFw of FRAMEWORKS) {
   }
 }
 
-test('nesting React › Vue › Svelte › Solid', { skip: skipReason }, async () => {
+test('nesting React › Vue › Svelte › Solid', async () => {
   const evt = 'bridge-test:nested';
   const SolidLevel = await levels.solid(evt, null);
   const SvelteLevel = await levels.svelte(evt, bridgeModule(SolidLevel, 'solid', 'svelte'));
@@ -263,7 +246,7 @@ test('nesting React › Vue › Svelte › Solid', { skip: skipReason }, async (
   target.remove();
 });
 
-test('Svelte host in a compiled Svelte parent: <Child label={x} /> in {#if} and keyed {#each}', { skip: skipReason }, async () => {
+test('Svelte host in a compiled Svelte parent: <Child label={x} /> in {#if} and keyed {#each}', async () => {
   const evt = 'bridge-test:svelte-parent';
   const ReactLevel = await levels.react(evt, null);
   const Child = bridgeModule(ReactLevel, 'react', 'svelte', '/src/Child.jsx');
@@ -319,7 +302,7 @@ test('Svelte host in a compiled Svelte parent: <Child label={x} /> in {#if} and 
   target.remove();
 });
 
-test('guests see added and removed props; Vue host camelCases attribute names', { skip: skipReason }, async () => {
+test('guests see added and removed props; Vue host camelCases attribute names', async () => {
   const seen = { react: [], vue: [], svelte: [], solid: [] };
   const probes = {
     react: ({ a, b }) => {

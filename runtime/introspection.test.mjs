@@ -10,7 +10,7 @@ globalThis.window = win;
 globalThis.__METAMON_CLIENT_STARTED__ = true;
 
 const { handleMessage } = await import('./client.js');
-const { describeUpdate, createIntrospection, install, components, EVENT_TYPES } = await import('./introspection.js');
+const { describeUpdate, createIntrospection, install, components, EVENT_TYPES } = await import('./hmr/introspection.js');
 const core = await import('./core.js');
 const { localInstance } = await import('./local.js');
 

@@ -11,7 +11,7 @@
 // order — which is the order the framework re-creates them in. Before a full reload the values
 // go into the runtime's sessionStorage snapshot and seed the first generation after it.
 
-import { registerComponentState, takeRestoredComponentState, isJsonSerialisable } from './state.js';
+import { registerComponentState, takeRestoredComponentState, isJsonSerialisable } from './hmr/state.js';
 
 const g = globalThis;
 const SNAPSHOT_ID = 'metamon:local';

@@ -22,7 +22,10 @@ export async function resolve(specifier, context, next) {
   register('data:text/javascript,' + encodeURIComponent(hook), import.meta.url);
 }
 
-/** happy-dom from the repo, or from the path in METAMON_TEST_DOM; the error when neither. */
+/**
+ * happy-dom from the repo (a devDependency), or from the path in METAMON_TEST_DOM. Throws when
+ * neither loads: the DOM tests fail then, they are never skipped.
+ */
 export async function loadDom() {
   const fromEnv = process.env.METAMON_TEST_DOM;
   try {
@@ -32,7 +35,7 @@ export async function loadDom() {
     }
     return await import('happy-dom');
   } catch (err) {
-    return err;
+    throw new Error(`no DOM library: happy-dom is a devDependency (npm ci), or set METAMON_TEST_DOM to its path: ${err.code || err.message}`, { cause: err });
   }
 }
 

@@ -6,8 +6,9 @@
 //
 // `react` is rewritten by the dev server to the pre-bundled dependency.
 
-import { useCallback, useEffect, useId, useMemo, useRef, useSyncExternalStore } from 'react';
-import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
+import { useCallback, useEffect, useId, useRef, useSyncExternalStore } from 'react';
+import { ownerFile, signal, unsubscribeAll } from './core.js';
+import { pubSubOwners } from './component-pubsub.js';
 import { localInstance } from './local.js';
 
 /**
@@ -27,7 +28,7 @@ export function useMetamonSignal(key, initial) {
   return [value, setValue];
 }
 
-let instanceCounter = 0;
+const createOwner = pubSubOwners('react');
 
 /**
  * Pub/sub bound to the calling component: subscriptions made through
@@ -38,22 +39,16 @@ export function useMetamonPubSub(where) {
   const reactId = useId();
   // useId() is unique within one React root only; the counter makes the owner
   // id unique across roots too. With `where` (the module's import.meta) the id names the file.
+  // The cleanup is an effect's (hooks cannot be registered from a callback).
   const ref = useRef(null);
-  if (ref.current === null) ref.current = `react:${ownerFile(where)}${reactId}#${++instanceCounter}`;
-  const ownerId = ref.current;
+  if (ref.current === null) ref.current = createOwner(`${ownerFile(where)}${reactId}`);
+  const pubsub = ref.current;
 
   useEffect(() => () => {
-    unsubscribeAll(ownerId);
-  }, [ownerId]);
+    unsubscribeAll(pubsub.ownerId);
+  }, [pubsub]);
 
-  return useMemo(
-    () => ({
-      ownerId,
-      emit,
-      subscribe: (event, handler) => subscribe(event, handler, ownerId),
-    }),
-    [ownerId],
-  );
+  return pubsub;
 }
 
 /**

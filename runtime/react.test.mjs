@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-// `react` is installed at the repo root by the JS tooling setup; skip clearly if not.
-let React = null;
-let ReactDOMServer = null;
-let skipReason = false;
-try {
-  React = await import('react');
-  ReactDOMServer = await import('react-dom/server');
-} catch (err) {
-  skipReason = `react / react-dom are not installed (npm install at the repo root): ${err.code || err.message}`;
-}
-
-const adapter = skipReason ? null : await import('./react.js');
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const React = await import('react');
+const ReactDOMServer = await import('react-dom/server');
+const adapter = await import('./react.js');
 const core = await import('./core.js');
 
-test('useMetamonSignal renders the signal value and writes through the setter', { skip: skipReason }, () => {
+test('useMetamonSignal renders the signal value and writes through the setter', () => {
   const h = React.createElement;
   const key = 'react-test:count';
   let setter;
@@ -43,7 +35,7 @@ test('useMetamonSignal renders the signal value and writes through the setter', 
   core.destroySignal(key);
 });
 
-test('useMetamonPubSub subscriptions are owned by the component instance', { skip: skipReason }, () => {
+test('useMetamonPubSub subscriptions are owned by the component instance', () => {
   const h = React.createElement;
   const owners = [];
   const got = [];

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { HMRClient, HMRContext } from './client.js';
-import { resolveOptions, createLimiter, locateInStack, snapshotModule, DEFAULT_OPTIONS } from './recovery.js';
-import { decodeVlq, originalPosition, inlineSourceMap, codeFrame } from './sourcemap.js';
-import { createFeedback, INDICATOR_DELAY_MS } from './feedback.js';
+import { resolveOptions, createLimiter, locateInStack, snapshotModule, DEFAULT_OPTIONS } from './hmr/recovery.js';
+import { decodeVlq, originalPosition, inlineSourceMap, codeFrame } from './hmr/sourcemap.js';
+import { createFeedback, INDICATOR_DELAY_MS } from './hmr/feedback.js';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const upd = (path, timestamp, acceptedPath = path) => ({ type: 'js-update', path, acceptedPath, timestamp });
@@ -349,7 +349,7 @@ test('preserveSubscriptions: false clears the bus before a hot update', async ()
 
 test('preserveSignals: false leaves signals out of the full-reload snapshot', async () => {
   const core = await import('./core.js');
-  const state = await import('./state.js');
+  const state = await import('./hmr/state.js');
   core.signal('preserve-signals-test', 1).set(7);
   const hadWindow = 'window' in globalThis;
   const previous = globalThis.window;

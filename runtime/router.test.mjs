@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { useBrowserBuilds, loadDom, installDom } from './node-support.mjs';
 
 // The client router (runtime/router.js). Matching is pure; the rest needs a DOM: `happy-dom`
-// resolved from the repo (devDependency) or its path in METAMON_TEST_DOM; skipped otherwise.
+// resolved from the repo (devDependency) or its path in METAMON_TEST_DOM; without one the file fails.
 //
 // A resolve hook stands in for the server: `/@metamon/routes.js` (the generated route table)
 // becomes an empty table — the tests hand their own table to startRouter — and
@@ -20,21 +20,15 @@ useBrowserBuilds(
   }`,
 );
 
-let skip = false;
-let domWindow = null;
-const HappyDOM = await loadDom();
-if (HappyDOM instanceof Error) {
-  skip = `no DOM library (happy-dom): ${HappyDOM.code || HappyDOM.message}`;
-} else {
-  domWindow = installDom(HappyDOM);
-}
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const domWindow = installDom(await loadDom());
 
 const router = await import('./router.js');
 const { matchRoute, compilePattern, normalizePath, startRouter } = router;
 
 after(async () => {
   globalThis.__METAMON_ROUTER__?.stop();
-  if (domWindow) await domWindow.happyDOM.close();
+  await domWindow.happyDOM.close();
 });
 
 // ---------------------------------------------------------------------------
@@ -203,7 +197,7 @@ beforeEach(() => {
   window.history.replaceState(null, '', '/');
 });
 
-test('mounts the layout, the page inside its [data-outlet], registers __METAMON_ROUTER__', { skip }, async () => {
+test('mounts the layout, the page inside its [data-outlet], registers __METAMON_ROUTER__', async () => {
   window.history.replaceState(null, '', '/users/7?tab=1');
   const r = start();
   assert.equal(globalThis.__METAMON_ROUTER__, r);
@@ -221,7 +215,7 @@ test('mounts the layout, the page inside its [data-outlet], registers __METAMON_
   assert.deepEqual(log, ['mount Layout', 'mount User']);
 });
 
-test('links: same-origin clicks navigate without reload; modifiers, target, download, data-external and other origins are left alone', { skip }, async () => {
+test('links: same-origin clicks navigate without reload; modifiers, target, download, data-external and other origins are left alone', async () => {
   const r = start();
   await settle(r);
   const length = window.history.length;
@@ -264,7 +258,7 @@ test('links: same-origin clicks navigate without reload; modifiers, target, down
   assert.equal($('[data-page] h1').textContent, 'Home');
 });
 
-test('aria-current="page" follows the current path', { skip }, async () => {
+test('aria-current="page" follows the current path', async () => {
   const r = start();
   await settle(r);
   assert.equal($('#l-home').getAttribute('aria-current'), 'page');
@@ -275,7 +269,7 @@ test('aria-current="page" follows the current path', { skip }, async () => {
   assert.equal($('#l-user').getAttribute('aria-current'), 'page');
 });
 
-test('the layout stays mounted (and keeps its state) across pages of the same layout; the old page is unmounted', { skip }, async () => {
+test('the layout stays mounted (and keeps its state) across pages of the same layout; the old page is unmounted', async () => {
   const r = start();
   await settle(r);
   click($('#l-count'));
@@ -307,7 +301,7 @@ test('the layout stays mounted (and keeps its state) across pages of the same la
   assert.equal(app.querySelector('[data-metamon-layout="default"]'), null);
 });
 
-test('popstate (back / forward) renders the URL', { skip }, async () => {
+test('popstate (back / forward) renders the URL', async () => {
   const r = start();
   await settle(r);
   await r.navigate('/users/3');
@@ -319,7 +313,7 @@ test('popstate (back / forward) renders the URL', { skip }, async () => {
   assert.equal(r.currentRoute().path, '/');
 });
 
-test('not found: the notFound page in its layout, or a built-in message', { skip }, async () => {
+test('not found: the notFound page in its layout, or a built-in message', async () => {
   let r = start();
   await settle(r);
   click($('#l-missing'));
@@ -346,7 +340,7 @@ test('not found: the notFound page in its layout, or a built-in message', { skip
   assert.ok(app.querySelector(':scope > [data-page] [data-metamon-not-found]'));
 });
 
-test('a layout that re-renders its outlet gets the page element back (page state kept)', { skip }, async () => {
+test('a layout that re-renders its outlet gets the page element back (page state kept)', async () => {
   const r = start();
   await settle(r);
   const pageEl = $('[data-page]');
@@ -362,7 +356,7 @@ test('a layout that re-renders its outlet gets the page element back (page state
   assert.deepEqual(log, ['mount Layout', 'mount Home']);
 });
 
-test('setRoutes (the hot update of routes.js): new pages, changed layouts, current page kept when unchanged', { skip }, async () => {
+test('setRoutes (the hot update of routes.js): new pages, changed layouts, current page kept when unchanged', async () => {
   window.history.replaceState(null, '', '/fresh');
   const r = start();
   await settle(r);
@@ -393,7 +387,7 @@ test('setRoutes (the hot update of routes.js): new pages, changed layouts, curre
   assert.deepEqual(log, ['unmount Fresh', 'unmount Layout', 'mount Other', 'mount Fresh']);
 });
 
-test('a page that fails to load shows an error in the outlet; the next navigation works', { skip }, async () => {
+test('a page that fails to load shows an error in the outlet; the next navigation works', async () => {
   const t = routeTable();
   t.routes.push({ path: '/broken', file: '/pages/broken.mtm', layout: 'default', framework: 'fake', load: () => Promise.reject(new Error('boom')) });
   const r = start(t);
@@ -414,7 +408,7 @@ test('a page that fails to load shows an error in the outlet; the next navigatio
   assert.equal($('[data-page] h1').textContent, 'Home');
 });
 
-test('a newer navigation wins over a slower earlier one', { skip }, async () => {
+test('a newer navigation wins over a slower earlier one', async () => {
   const t = routeTable();
   let release;
   t.routes.push({ path: '/slow', file: '/pages/slow.mtm', layout: 'default', framework: 'fake', load: () => new Promise((resolve) => { release = () => resolve({ default: page('Slow') }); }) });
@@ -432,16 +426,9 @@ test('a newer navigation wins over a slower earlier one', { skip }, async () => 
 // Real bridges: a React layout with state, Vue and Solid pages
 // ---------------------------------------------------------------------------
 
-let frameworks = null;
-if (!skip) {
-  try {
-    frameworks = { React: await import('react'), Vue: await import('vue'), Solid: await import('solid-js') };
-  } catch {
-    frameworks = null;
-  }
-}
+const frameworks = { React: await import('react'), Vue: await import('vue'), Solid: await import('solid-js') };
 
-test('real bridges: React layout keeps its state while Vue and Solid pages come and go', { skip: skip || (!frameworks && 'frameworks not installed') }, async () => {
+test('real bridges: React layout keeps its state while Vue and Solid pages come and go', async () => {
   const { React, Vue, Solid } = frameworks;
   const h = React.createElement;
   function ReactLayout({ path }) {

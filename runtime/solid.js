@@ -7,7 +7,8 @@
 // `solid-js` is rewritten by the dev server to the pre-bundled dependency.
 
 import { createSignal, getOwner, onCleanup } from 'solid-js';
-import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
+import { ownerFile, signal } from './core.js';
+import { pubSubOwners } from './component-pubsub.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a Solid signal:
@@ -35,7 +36,7 @@ export function useMetamonSignal(key, initial) {
   return [value, setValue];
 }
 
-let instanceCounter = 0;
+const createOwner = pubSubOwners('solid');
 
 /**
  * Pub/sub bound to the calling component (the current reactive owner):
@@ -44,17 +45,5 @@ let instanceCounter = 0;
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
 export function useMetamonPubSub(where) {
-  const n = ++instanceCounter;
-  const owner = getOwner();
-  const ownerId = owner ? `solid:${ownerFile(where)}#${n}` : `solid:global#${n}`;
-  if (owner) {
-    onCleanup(() => {
-      unsubscribeAll(ownerId);
-    });
-  }
-  return Object.freeze({
-    ownerId,
-    emit,
-    subscribe: (event, handler) => subscribe(event, handler, ownerId),
-  });
+  return getOwner() ? createOwner(ownerFile(where), onCleanup) : createOwner(null);
 }

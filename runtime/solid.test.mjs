@@ -9,20 +9,14 @@ import { useBrowserBuilds } from './node-support.mjs';
 // exactly as it is served — before importing either.
 useBrowserBuilds(['solid-js']);
 
-let Solid = null;
-let skipReason = false;
-try {
-  Solid = await import('solid-js');
-} catch (err) {
-  skipReason = `solid-js is not installed (npm install at the repo root): ${err.code || err.message}`;
-}
-
-const adapter = skipReason ? null : await import('./solid.js');
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const Solid = await import('solid-js');
+const adapter = await import('./solid.js');
 const core = await import('./core.js');
 
 const subscriberCount = (key) => globalThis.__METAMON_STATE__.signals.get(key).subscribers.size;
 
-test('solid-js resolves to the reactive (browser) build', { skip: skipReason }, () => {
+test('solid-js resolves to the reactive (browser) build', () => {
   const { createRoot, createSignal, createEffect } = Solid;
   const seen = [];
   const { set, dispose } = createRoot((dispose) => {
@@ -36,7 +30,7 @@ test('solid-js resolves to the reactive (browser) build', { skip: skipReason }, 
   assert.deepEqual(seen, [1, 2], 'the server build would not re-run the effect');
 });
 
-test('useMetamonSignal: accessor follows the core signal, setter takes values and updaters', { skip: skipReason }, () => {
+test('useMetamonSignal: accessor follows the core signal, setter takes values and updaters', () => {
   const { createRoot, createEffect, createMemo } = Solid;
   const key = 'solid-test:count';
   const seen = [];
@@ -70,7 +64,7 @@ test('useMetamonSignal: accessor follows the core signal, setter takes values an
   assert.deepEqual(seen, [10, 12, 14, 16]);
 });
 
-test('useMetamonSignal keeps function values as values', { skip: skipReason }, () => {
+test('useMetamonSignal keeps function values as values', () => {
   const key = 'solid-test:fn';
   const f = () => 'f';
   const g = () => 'g';
@@ -83,7 +77,7 @@ test('useMetamonSignal keeps function values as values', { skip: skipReason }, (
   });
 });
 
-test('useMetamonSignal without an owner still works', { skip: skipReason }, () => {
+test('useMetamonSignal without an owner still works', () => {
   const key = 'solid-test:global';
   const [get, set] = adapter.useMetamonSignal(key, 'a');
   set('b');
@@ -92,7 +86,7 @@ test('useMetamonSignal without an owner still works', { skip: skipReason }, () =
   assert.equal(get(), 'c');
 });
 
-test('useMetamonPubSub: unique owners, removed by onCleanup', { skip: skipReason }, () => {
+test('useMetamonPubSub: unique owners, removed by onCleanup', () => {
   const { createRoot } = Solid;
   const got = [];
   const roots = [1, 2].map(() =>

@@ -44,7 +44,7 @@ async function newPage() {
   globalThis.window = new EventTarget();
   delete globalThis.__METAMON_STATE__;
   const core = await import(`./core.js?fresh=${n}`);
-  const state = await import(`./state.js?fresh=${n}`);
+  const state = await import(`./hmr/state.js?fresh=${n}`);
   return { core, state };
 }
 
@@ -53,7 +53,7 @@ const reload = () => globalThis.window.dispatchEvent(new Event('metamon:before-f
 test('client.js still imports in Node and pulls state.js in', async () => {
   const client = await import('./client.js');
   assert.equal(typeof client.createHotContext, 'function');
-  const state = await import('./state.js');
+  const state = await import('./hmr/state.js');
   assert.equal(typeof state.snapshot, 'function');
 });
 

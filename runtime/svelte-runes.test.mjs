@@ -8,17 +8,10 @@ import { useBrowserBuilds } from './node-support.mjs';
 // condition for `svelte*` before importing svelte or ./svelte.js.
 useBrowserBuilds(['svelte']);
 
-let Svelte = null;
-let compileModule = null;
-let skipReason = false;
-try {
-  Svelte = await import('svelte');
-  ({ compileModule } = await import('svelte/compiler'));
-} catch (err) {
-  skipReason = `svelte is not installed (npm install at the repo root): ${err.code || err.message}`;
-}
-
-const adapter = skipReason ? null : await import('./svelte.js');
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const Svelte = await import('svelte');
+const { compileModule } = await import('svelte/compiler');
+const adapter = await import('./svelte.js');
 const core = await import('./core.js');
 
 const subscriberCount = (key) => globalThis.__METAMON_STATE__.signals.get(key)?.subscribers.size ?? 0;
@@ -32,7 +25,7 @@ async function compileRunes(source, filename) {
   return import('data:text/javascript,' + encodeURIComponent(code));
 }
 
-test('metamonSignal(…).value and fromStore(useMetamonSignal(…)).current are reactive in $derived / $effect', { skip: skipReason }, async () => {
+test('metamonSignal(…).value and fromStore(useMetamonSignal(…)).current are reactive in $derived / $effect', async () => {
   const key = 'svelte-runes:total';
   const mod = await compileRunes(
     `import { metamonSignal, useMetamonSignal } from 'metamon/svelte';
@@ -69,7 +62,7 @@ test('metamonSignal(…).value and fromStore(useMetamonSignal(…)).current are 
   assert.equal(subscriberCount(key), 0);
 });
 
-test('useMetamonPubSub outside a component catches the client lifecycle error', { skip: skipReason }, () => {
+test('useMetamonPubSub outside a component catches the client lifecycle error', () => {
   const { ownerId, subscribe, emit } = adapter.useMetamonPubSub();
   assert.match(ownerId, /^svelte:global#\d+$/);
   const off = subscribe('svelte-runes:evt', () => {});

@@ -16,7 +16,8 @@
 
 import { onDestroy } from 'svelte';
 import { createSubscriber } from 'svelte/reactivity';
-import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
+import { ownerFile, signal } from './core.js';
+import { pubSubOwners } from './component-pubsub.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a writable Svelte
@@ -68,7 +69,7 @@ export function metamonSignal(key, initial) {
   };
 }
 
-let instanceCounter = 0;
+const createOwner = pubSubOwners('svelte');
 
 /**
  * Pub/sub bound to the calling component: subscriptions made through
@@ -78,19 +79,6 @@ let instanceCounter = 0;
  * @returns {{ emit: (event: string, payload?: any) => number, subscribe: (event: string, handler: Function) => () => void, ownerId: string }}
  */
 export function useMetamonPubSub(where) {
-  const n = ++instanceCounter;
-  let ownerId = `svelte:${ownerFile(where)}#${n}`;
-  try {
-    onDestroy(() => {
-      unsubscribeAll(ownerId);
-    });
-  } catch {
-    // Not during component initialisation: no lifecycle, no automatic cleanup.
-    ownerId = `svelte:global#${n}`;
-  }
-  return Object.freeze({
-    ownerId,
-    emit,
-    subscribe: (event, handler) => subscribe(event, handler, ownerId),
-  });
+  // onDestroy throws when not called during component initialisation: a global owner then.
+  return createOwner(ownerFile(where), onDestroy);
 }

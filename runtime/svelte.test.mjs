@@ -3,19 +3,11 @@ import assert from 'node:assert/strict';
 
 // Default conditions: `svelte`, `svelte/store` resolve to their server builds
 // here (the reactive client builds are tested in svelte-runes.test.mjs).
-let Store = null;
-let compile = null;
-let render = null;
-let skipReason = false;
-try {
-  Store = await import('svelte/store');
-  ({ compile } = await import('svelte/compiler'));
-  ({ render } = await import('svelte/server'));
-} catch (err) {
-  skipReason = `svelte is not installed (npm install at the repo root): ${err.code || err.message}`;
-}
-
-const adapter = skipReason ? null : await import('./svelte.js');
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const Store = await import('svelte/store');
+const { compile } = await import('svelte/compiler');
+const { render } = await import('svelte/server');
+const adapter = await import('./svelte.js');
 const core = await import('./core.js');
 
 const subscriberCount = (key) => globalThis.__METAMON_STATE__.signals.get(key).subscribers.size;
@@ -28,7 +20,7 @@ async function compileComponent(source, filename) {
   return (await import('data:text/javascript,' + encodeURIComponent(code))).default;
 }
 
-test('useMetamonSignal follows the store contract', { skip: skipReason }, () => {
+test('useMetamonSignal follows the store contract', () => {
   const key = 'svelte-test:count';
   const store = adapter.useMetamonSignal(key, 5);
   assert.equal(Store.get(store), 5);
@@ -58,7 +50,7 @@ test('useMetamonSignal follows the store contract', { skip: skipReason }, () => 
   assert.equal(Store.get(Store.derived(again, (n) => n * 2)), 22);
 });
 
-test('fromStore(useMetamonSignal(…)) reads and writes; metamonSignal has .value and is a store', { skip: skipReason }, () => {
+test('fromStore(useMetamonSignal(…)) reads and writes; metamonSignal has .value and is a store', () => {
   const key = 'svelte-test:fromStore';
   const box = Store.fromStore(adapter.useMetamonSignal(key, 'a'));
   assert.equal(box.current, 'a');
@@ -75,7 +67,7 @@ test('fromStore(useMetamonSignal(…)) reads and writes; metamonSignal has .valu
   assert.equal(box.current, 'c!');
 });
 
-test('$store renders in a Svelte 5 component (SSR)', { skip: skipReason }, async () => {
+test('$store renders in a Svelte 5 component (SSR)', async () => {
   const key = 'svelte-test:ssr';
   const Comp = await compileComponent(
     `<script>
@@ -92,7 +84,7 @@ test('$store renders in a Svelte 5 component (SSR)', { skip: skipReason }, async
   assert.equal(subscriberCount(key), 0, 'the component unsubscribed its store');
 });
 
-test('useMetamonPubSub: unique owner per component, removed by onDestroy', { skip: skipReason }, async () => {
+test('useMetamonPubSub: unique owner per component, removed by onDestroy', async () => {
   const owners = (globalThis.__svelteTestOwners = []);
   const Child = await compileComponent(
     `<script>
@@ -115,7 +107,7 @@ test('useMetamonPubSub: unique owner per component, removed by onDestroy', { ski
   assert.equal(core.emit('svelte-test:evt'), 0);
 });
 
-test('useMetamonPubSub outside a component works (no lifecycle error)', { skip: skipReason }, () => {
+test('useMetamonPubSub outside a component works (no lifecycle error)', () => {
   const { ownerId, emit, subscribe } = adapter.useMetamonPubSub();
   assert.match(ownerId, /^svelte:global#\d+$/);
   const got = [];

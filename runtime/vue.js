@@ -8,7 +8,8 @@
 // `vue` is rewritten by the dev server to the pre-bundled dependency.
 
 import { customRef, getCurrentInstance, getCurrentScope, onScopeDispose, onUnmounted } from 'vue';
-import { emit, ownerFile, signal, subscribe, unsubscribeAll } from './core.js';
+import { ownerFile, signal } from './core.js';
+import { pubSubOwners } from './component-pubsub.js';
 
 /**
  * The named global signal `key` (see `signal()` in core.js) as a writable Vue ref
@@ -45,7 +46,7 @@ export function useMetamonSignal(key, initial) {
   return ref;
 }
 
-let instanceCounter = 0;
+const createOwner = pubSubOwners('vue');
 /** component instance → its pub/sub api (one owner and one cleanup per instance) */
 const perInstance = new WeakMap();
 
@@ -66,26 +67,9 @@ export function useMetamonPubSub(where) {
   const instance = getCurrentInstance();
   if (instance && perInstance.has(instance)) return perInstance.get(instance);
 
-  const n = ++instanceCounter;
-  let ownerId;
-  if (instance) {
-    const file = ownerFile(where) || componentFile(instance);
-    ownerId = `vue:${instance.uid}${file ? `:${file}` : ''}#${n}`;
-  } else {
-    ownerId = `vue:global#${n}`;
-  }
-
-  const api = Object.freeze({
-    ownerId,
-    emit,
-    subscribe: (event, handler) => subscribe(event, handler, ownerId),
-  });
-
-  if (instance) {
-    perInstance.set(instance, api);
-    onUnmounted(() => {
-      unsubscribeAll(ownerId);
-    }, instance);
-  }
+  if (!instance) return createOwner(null);
+  const file = ownerFile(where) || componentFile(instance);
+  const api = createOwner(`${instance.uid}${file ? `:${file}` : ''}`, (release) => onUnmounted(release, instance));
+  perInstance.set(instance, api);
   return api;
 }

@@ -1,21 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-// `vue` is installed at the repo root by the JS tooling setup; skip clearly if not.
-let Vue = null;
-let renderToString = null;
-let skipReason = false;
-try {
-  Vue = await import('vue');
-  ({ renderToString } = await import('vue/server-renderer'));
-} catch (err) {
-  skipReason = `vue is not installed (npm install at the repo root): ${err.code || err.message}`;
-}
-
-const adapter = skipReason ? null : await import('./vue.js');
+// The packages are devDependencies (npm ci): a missing one fails this file, it is never skipped.
+const Vue = await import('vue');
+const { renderToString } = await import('vue/server-renderer');
+const adapter = await import('./vue.js');
 const core = await import('./core.js');
 
-test('useMetamonSignal renders the signal value in a template (SSR) and writes through .value', { skip: skipReason }, async () => {
+test('useMetamonSignal renders the signal value in a template (SSR) and writes through .value', async () => {
   const { createSSRApp, h, defineComponent } = Vue;
   const key = 'vue-test:count';
   let ref;
@@ -48,7 +40,7 @@ test('useMetamonSignal renders the signal value in a template (SSR) and writes t
   assert.equal(await renderToString(createSSRApp(Other)), '<b>8</b>');
 });
 
-test('the ref is reactive: core writes trigger Vue effects, Vue writes reach core subscribers', { skip: skipReason }, () => {
+test('the ref is reactive: core writes trigger Vue effects, Vue writes reach core subscribers', () => {
   const { effect, effectScope } = Vue;
   const key = 'vue-test:reactive';
   const scope = effectScope();
@@ -85,7 +77,7 @@ function countSubscribers(key) {
   return globalThis.__METAMON_STATE__.signals.get(key).subscribers.size;
 }
 
-test('useMetamonSignal outside a component / scope still works', { skip: skipReason }, () => {
+test('useMetamonSignal outside a component / scope still works', () => {
   const key = 'vue-test:global';
   const r = adapter.useMetamonSignal(key, 'x');
   assert.equal(r.value, 'x');
@@ -131,7 +123,7 @@ function memoryRenderer() {
   return { ...createRenderer(nodeOps), root: () => el('root'), textOf };
 }
 
-test('mounted components re-render on signal writes from anywhere', { skip: skipReason }, async () => {
+test('mounted components re-render on signal writes from anywhere', async () => {
   const { h, defineComponent, nextTick } = Vue;
   const { createApp, root, textOf } = memoryRenderer();
   const key = 'vue-test:mounted';
@@ -157,7 +149,7 @@ test('mounted components re-render on signal writes from anywhere', { skip: skip
   assert.equal(countSubscribers(key), 0);
 });
 
-test('useMetamonPubSub: owner per component instance, unique, cleaned up on unmount', { skip: skipReason }, async () => {
+test('useMetamonPubSub: owner per component instance, unique, cleaned up on unmount', async () => {
   const { h, defineComponent, ref, nextTick } = Vue;
   const { createApp, root } = memoryRenderer();
   const apis = [];
@@ -196,7 +188,7 @@ test('useMetamonPubSub: owner per component instance, unique, cleaned up on unmo
   assert.deepEqual(got, [[x, 1], [y, 1], [x, 2]]);
 });
 
-test('useMetamonPubSub outside a component works without cleanup', { skip: skipReason }, () => {
+test('useMetamonPubSub outside a component works without cleanup', () => {
   const { ownerId, emit, subscribe } = adapter.useMetamonPubSub();
   assert.match(ownerId, /^vue:global#\d+$/);
   const got = [];

@@ -77,21 +77,27 @@ function packageName(spec) {
 
 const moduleCache = new Map(); // `${root}\0${spec}` -> Promise<module>
 
+/**
+ * Imports `spec` as the project at `root` resolves it. With an array, each package is resolved
+ * from the one before it (a dependency of a dependency, which pnpm does not hoist to the root).
+ */
 function load(root, spec, feature) {
-  const key = `${root}\0${spec}`;
+  const chain = Array.isArray(spec) ? spec : [spec];
+  const key = `${root}\0${chain.join('\0')}`;
   let p = moduleCache.get(key);
   if (!p) {
     p = (async () => {
-      const req = createRequire(path.join(root, 'package.json'));
-      let resolved;
-      try {
-        resolved = req.resolve(spec);
-      } catch {
-        const pkg = packageName(spec);
-        throw new WorkerError(
-          `${feature || FEATURE[spec] || 'This file'} needs the npm package ${pkg}: run \`npm install -D ${pkg}\``,
-          { pkg },
-        );
+      let resolved = path.join(root, 'package.json');
+      for (const step of chain) {
+        try {
+          resolved = createRequire(resolved).resolve(step);
+        } catch {
+          const pkg = packageName(step);
+          throw new WorkerError(
+            `${feature || FEATURE[step] || 'This file'} needs the npm package ${pkg}: run \`npm install -D ${pkg}\``,
+            { pkg },
+          );
+        }
       }
       return import(pathToFileURL(resolved).href);
     })();
@@ -405,71 +411,33 @@ async function compileVue(req) {
   const parts = [];
   if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
   if (templateMap) parts.push({ map: templateMap, index: templateIndex });
-  const map = parts.length && lang !== 'tsx' ? joinMaps(out, parts) : null;
+  const map = parts.length && lang !== 'tsx' ? joinMaps(await loadSourcemapCodec(root), out, parts) : null;
   return { code, map, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps };
 }
 
 // ---------------------------------------------------------------- source maps
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** A map's `mappings` as lines of absolute `[column, source, line, column]` segments. */
-function decodeMappings(mappings) {
-  const state = [0, 0, 0, 0];
-  return mappings.split(';').map((line) => {
-    state[0] = 0;
-    return line.split(',').filter(Boolean).map((segment) => {
-      const fields = [];
-      let value = 0;
-      let shift = 0;
-      for (const char of segment) {
-        const digit = BASE64.indexOf(char);
-        value += (digit & 31) << shift;
-        if (digit & 32) shift += 5;
-        else {
-          fields.push(value & 1 ? -(value >> 1) : value >> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      fields.slice(0, 4).forEach((delta, i) => { state[i] += delta; });
-      return fields.length >= 4 ? state.slice() : [state[0]];
-    });
-  });
+// The VLQ codec is @jridgewell/sourcemap-codec's. This file runs from a temp copy, so it cannot
+// import the runtime's decoder (runtime/hmr/sourcemap.js, which cannot use a package: the
+// browser loads it from the binary), but only Vue maps are joined, and wherever
+// @vue/compiler-sfc is installed so is the codec: compiler-sfc depends on magic-string, which
+// depends on it. Resolved along that chain.
+function loadSourcemapCodec(root) {
+  return load(root, ['@vue/compiler-sfc', 'magic-string', '@jridgewell/sourcemap-codec'], 'Vue support').then(interop);
 }
 
-function encodeMappings(lines) {
-  const state = [0, 0, 0, 0];
-  const vlq = (n) => {
-    let value = n < 0 ? (-n << 1) | 1 : n << 1;
-    let text = '';
-    do {
-      let digit = value & 31;
-      value >>>= 5;
-      if (value > 0) digit |= 32;
-      text += BASE64[digit];
-    } while (value > 0);
-    return text;
-  };
-  return lines.map((segments) => {
-    state[0] = 0;
-    return segments.map((segment) => segment.map((field, i) => {
-      const delta = field - state[i];
-      state[i] = field;
-      return vlq(delta);
-    }).join('')).join(',');
-  }).join(';');
-}
-
-/** One map for `out.join('\n')` from the maps of some of its parts (`index` into `out`). */
-function joinMaps(out, parts) {
+/**
+ * One map for `out.join('\n')` from the maps of some of its parts (`index` into `out`), all
+ * pointing into the same single source; names are dropped.
+ */
+function joinMaps(codec, out, parts) {
   const lines = out.join('\n').split('\n').map(() => []);
   for (const { map, index } of parts) {
     const offset = index > 0 ? out.slice(0, index).join('\n').split('\n').length : 0;
-    decodeMappings(map.mappings).forEach((segments, i) => {
-      if (lines[offset + i]) lines[offset + i].push(...segments.map((s) => (s.length === 4 ? [s[0], 0, s[2], s[3]] : s)));
+    codec.decode(map.mappings).forEach((segments, i) => {
+      if (lines[offset + i]) lines[offset + i].push(...segments.map((s) => (s.length >= 4 ? [s[0], 0, s[2], s[3]] : [s[0]])));
     });
   }
-  return { version: 3, sources: [parts[0].map.sources?.[0] || ''], names: [], mappings: encodeMappings(lines) };
+  return { version: 3, sources: [parts[0].map.sources?.[0] || ''], names: [], mappings: codec.encode(lines) };
 }
 
 function vueScriptError(e, descriptor, source) {

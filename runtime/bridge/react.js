@@ -6,14 +6,7 @@
 import { createElement, useLayoutEffect, useRef } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import {
-  BRIDGE_ATTR,
-  HOST_SKIPPED_PROPS,
-  assertTarget,
-  createHandle,
-  createHostController,
-  readProps,
-} from './shared.js';
+import { BRIDGE_ATTR, createHostController, guestMount, hostProps } from './shared.js';
 
 // > 0 while a React host runs its layout effects (React is committing). A React
 // guest reached from there — directly, or synchronously through other frameworks
@@ -37,9 +30,7 @@ function inReactCommit(fn) {
  * new props (component state is kept); `unmount()` unmounts the root (deferred by
  * a microtask when called while React is committing).
  */
-export function mount(Component, target, props = {}) {
-  assertTarget(target, 'react');
-  const initial = readProps(props);
+export const mount = guestMount('react', (Component, target, initial) => {
   const root = createRoot(target);
   const render = (p) => {
     const element = createElement(Component, p);
@@ -47,16 +38,16 @@ export function mount(Component, target, props = {}) {
     else flushSync(() => root.render(element));
   };
   render(initial);
-  return createHandle(initial, {
+  return {
     update: (next) => render(next),
     unmount() {
       if (reactCommitDepth > 0) queueMicrotask(() => root.unmount());
       else root.unmount();
     },
-  });
-}
+  };
+});
 
-const REACT_SKIPPED_PROPS = [...HOST_SKIPPED_PROPS, 'ref'];
+const REACT_SKIPPED_PROPS = ['ref'];
 const CONTAINER_STYLE_OBJECT = Object.freeze({ display: 'contents' });
 
 /**
@@ -72,7 +63,7 @@ export function host(mountGuest, name) {
     useLayoutEffect(() => {
       const ctrl = createHostController(mountGuest, name);
       controller.current = ctrl;
-      inReactCommit(() => ctrl.mount(container.current, readProps(props, REACT_SKIPPED_PROPS)));
+      inReactCommit(() => ctrl.mount(container.current, hostProps(props, REACT_SKIPPED_PROPS)));
       return () => {
         controller.current = null;
         inReactCommit(() => ctrl.unmount());
@@ -82,7 +73,7 @@ export function host(mountGuest, name) {
     // Every render: forward the props (the controller skips shallow-equal ones).
     useLayoutEffect(() => {
       const ctrl = controller.current;
-      if (ctrl) inReactCommit(() => ctrl.update(readProps(props, REACT_SKIPPED_PROPS)));
+      if (ctrl) inReactCommit(() => ctrl.update(hostProps(props, REACT_SKIPPED_PROPS)));
     });
     return createElement('div', { ref: container, [BRIDGE_ATTR]: name, style: CONTAINER_STYLE_OBJECT });
   }

@@ -16,7 +16,8 @@
 //       host passes new props (shallow comparison, no re-mount), handle.unmount()
 //       when it is destroyed.
 // This file holds what they share: prop snapshots and diffing, the handle
-// contract, and the host-side controller.
+// contract (`guestMount`: each framework only renders), the props a host forwards
+// (`hostProps`) and the host-side controller.
 
 export const BRIDGE_ATTR = 'data-metamon-bridge';
 export const CONTAINER_STYLE = 'display:contents';
@@ -106,9 +107,31 @@ export function createHandle(initial, impl) {
 }
 
 /**
+ * The `mount(Component, target, props)` of one framework's bridge: checks `target`, takes a
+ * snapshot of `props`, and wraps what `render(Component, target, initial)` returns — the
+ * guest's `{ update(next, diff, prev), unmount() }` — in the handle (see createHandle).
+ * @param {string} framework
+ * @param {(Component: any, target: Element, initial: object) => { update(next: object, diff: { changed: string[], removed: string[] }, prev: object): void, unmount(): void }} render
+ */
+export function guestMount(framework, render) {
+  return function mount(Component, target, props = {}) {
+    assertTarget(target, framework);
+    const initial = readProps(props);
+    return createHandle(initial, render(Component, target, initial));
+  };
+}
+
+/** The props a host passes to its guest: all of `source` but children / slots (and `extra`). */
+export function hostProps(source, extra = NOTHING_SKIPPED) {
+  return readProps(source, extra.length ? [...HOST_SKIPPED_PROPS, ...extra] : HOST_SKIPPED_PROPS);
+}
+
+/**
  * Host-side state of one host component instance:
  *   mount(container, props) — calls mountGuest once (again only after unmount()),
  *   update(props)           — forwards to the guest handle when props changed (shallow),
+ *   sync(container, props)  — mount the first time, update after (hosts whose one effect
+ *                             does both),
  *   unmount()               — unmounts the guest (errors are logged, not thrown, so
  *                             the host framework's own unmount goes on).
  */
@@ -135,6 +158,10 @@ export function createHostController(mountGuest, name) {
       if (!handle || shallowEqual(last, props)) return;
       last = { ...props };
       handle.update({ ...last });
+    },
+    sync(container, props) {
+      if (handle) this.update(props);
+      else this.mount(container, props);
     },
     unmount() {
       const h = handle;

@@ -5,15 +5,7 @@
 
 import { $PROXY, batch, createComponent, createEffect, createSignal, onCleanup, untrack } from 'solid-js';
 import { render } from 'solid-js/web';
-import {
-  BRIDGE_ATTR,
-  CONTAINER_STYLE,
-  HOST_SKIPPED_PROPS,
-  assertTarget,
-  createHandle,
-  createHostController,
-  readProps,
-} from './shared.js';
+import { BRIDGE_ATTR, CONTAINER_STYLE, createHostController, guestMount, hostProps } from './shared.js';
 
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -27,9 +19,7 @@ const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
  * as dynamic props. A removed key reads as `undefined`. `unmount()` disposes the
  * root and clears `target`.
  */
-export function mount(Component, target, props = {}) {
-  assertTarget(target, 'solid');
-  const initial = readProps(props);
+export const mount = guestMount('solid', (Component, target, initial) => {
   let values = { ...initial };
   const signals = new Map(); // key → [get, set]
   const signalOf = (key) => {
@@ -63,7 +53,7 @@ export function mount(Component, target, props = {}) {
     },
   );
   const dispose = render(() => createComponent(Component, view), target);
-  return createHandle(initial, {
+  return {
     update(next, { changed, removed }, prev) {
       values = { ...next };
       batch(() => {
@@ -76,8 +66,8 @@ export function mount(Component, target, props = {}) {
     unmount() {
       dispose();
     },
-  });
-}
+  };
+});
 
 /**
  * A Solid component rendering `<div data-metamon-bridge style="display:contents">`;
@@ -92,8 +82,8 @@ export function host(mountGuest, name) {
     container.setAttribute('style', CONTAINER_STYLE);
     const ctrl = createHostController(mountGuest, name);
     createEffect(() => {
-      const next = readProps(props, HOST_SKIPPED_PROPS); // tracks every prop
-      untrack(() => (ctrl.mounted ? ctrl.update(next) : ctrl.mount(container, next)));
+      const next = hostProps(props); // tracks every prop
+      untrack(() => ctrl.sync(container, next));
     });
     onCleanup(() => ctrl.unmount());
     return container;

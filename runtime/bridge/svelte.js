@@ -9,15 +9,7 @@
 import { mount as svelteMount, unmount as svelteUnmount, untrack } from 'svelte';
 import { createSubscriber } from 'svelte/reactivity';
 import * as $ from 'svelte/internal/client';
-import {
-  BRIDGE_ATTR,
-  CONTAINER_STYLE,
-  HOST_SKIPPED_PROPS,
-  assertTarget,
-  createHandle,
-  createHostController,
-  readProps,
-} from './shared.js';
+import { BRIDGE_ATTR, CONTAINER_STYLE, createHostController, guestMount, hostProps } from './shared.js';
 
 // ---------------------------------------------------------------------------
 // Guest
@@ -97,18 +89,16 @@ function reactiveProps(initial) {
  * updates) run on Svelte's scheduler (`flushSync()` from 'svelte' forces them).
  * `unmount()` calls Svelte's `unmount`, which removes the component's DOM.
  */
-export function mount(Component, target, props = {}) {
-  assertTarget(target, 'svelte');
-  const initial = readProps(props);
+export const mount = guestMount('svelte', (Component, target, initial) => {
   const reactive = reactiveProps(initial);
   const instance = svelteMount(Component, { target, props: reactive.proxy });
-  return createHandle(initial, {
+  return {
     update: reactive.update,
     unmount() {
       svelteUnmount(instance);
     },
-  });
-}
+  };
+});
 
 // ---------------------------------------------------------------------------
 // Host
@@ -144,8 +134,8 @@ export function host(mountGuest, name) {
     const ctrl = createHostController(mountGuest, name);
     const container = template();
     $.user_effect(() => {
-      const next = readProps($$props, HOST_SKIPPED_PROPS); // tracks every prop
-      untrack(() => (ctrl.mounted ? ctrl.update(next) : ctrl.mount(container, next)));
+      const next = hostProps($$props); // tracks every prop
+      untrack(() => ctrl.sync(container, next));
     });
     $.user_effect(() => () => ctrl.unmount());
     $.append($$anchor, container);

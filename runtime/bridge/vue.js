@@ -14,15 +14,7 @@ import {
   shallowRef,
   watch,
 } from 'vue';
-import {
-  BRIDGE_ATTR,
-  CONTAINER_STYLE,
-  HOST_SKIPPED_PROPS,
-  assertTarget,
-  createHandle,
-  createHostController,
-  readProps,
-} from './shared.js';
+import { BRIDGE_ATTR, CONTAINER_STYLE, createHostController, guestMount, hostProps } from './shared.js';
 
 /**
  * Mounts the Vue component `Component` into `target` as its own app. The props
@@ -33,16 +25,14 @@ import {
  * The guest is a separate app: no provide/inject or app plugins from the page's
  * other Vue apps.
  */
-export function mount(Component, target, props = {}) {
-  assertTarget(target, 'vue');
-  const initial = readProps(props);
+export const mount = guestMount('vue', (Component, target, initial) => {
   const state = shallowReactive({ ...initial });
   const app = createApp({
     name: 'MetamonBridgeRoot',
     render: () => h(Component, { ...state }),
   });
   app.mount(target);
-  return createHandle(initial, {
+  return {
     update(next, { changed, removed }) {
       for (const key of changed) state[key] = next[key];
       for (const key of removed) delete state[key];
@@ -50,13 +40,13 @@ export function mount(Component, target, props = {}) {
     unmount() {
       app.unmount();
     },
-  });
-}
+  };
+});
 
 // Attribute names as written in templates (`:initial-count="1"` → `initial-count`)
 // become camelCase (`initialCount`), like declared Vue props; `data-*`/`aria-*` stay.
-function hostProps(attrs) {
-  const raw = readProps(attrs, HOST_SKIPPED_PROPS);
+function camelCasedProps(attrs) {
+  const raw = hostProps(attrs);
   const out = {};
   for (const key of Object.keys(raw)) {
     const name = key.includes('-') && !/^(data|aria)-/.test(key) ? camelize(key) : key;
@@ -77,10 +67,10 @@ export function host(mountGuest, name) {
     setup(_props, { attrs }) {
       const container = shallowRef(null);
       const ctrl = createHostController(mountGuest, name);
-      onMounted(() => ctrl.mount(container.value, hostProps(attrs)));
+      onMounted(() => ctrl.mount(container.value, camelCasedProps(attrs)));
       // `attrs` reads are tracked (Vue ≥ 3.3): the getter re-runs when the parent
       // passes new attributes.
-      watch(() => hostProps(attrs), (next) => ctrl.update(next), { flush: 'post' });
+      watch(() => camelCasedProps(attrs), (next) => ctrl.update(next), { flush: 'post' });
       onBeforeUnmount(() => ctrl.unmount());
       return () => h('div', { ref: container, [BRIDGE_ATTR]: name, style: CONTAINER_STYLE });
     },

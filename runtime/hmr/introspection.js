@@ -1,5 +1,5 @@
 // Runtime introspection for tools and tests: `window.__METAMON__`, served at
-// `/@metamon/introspection.js` and imported for its side effect by the HMR client
+// `/@metamon/hmr/introspection.js` and imported for its side effect by the HMR client
 // (`client.js`), so it exists under `metamon dev` only (never in a production build).
 //
 // This is the stable surface for tools and tests (`testing/index.mjs` uses nothing else):
@@ -38,7 +38,7 @@
 // from core.js and from the `.mtm` local-state registry (`__METAMON_STATE__.local`, local.js).
 // Importable in Node: nothing is installed without a `window`.
 
-import { signals, subscriptions, channels } from './core.js';
+import { signals, subscriptions, channels } from '../core.js';
 
 const g = globalThis;
 export const INTROSPECTION_VERSION = 1;

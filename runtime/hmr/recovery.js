@@ -48,6 +48,11 @@ export function resolveOptions(config = g.window && g.window.__METAMON_CONFIG__)
   return out;
 }
 
+/** The page's client options: `window.__METAMON_CONFIG__` over the defaults. */
+export function clientOptions() {
+  return resolveOptions(typeof window !== 'undefined' ? window.__METAMON_CONFIG__ : undefined);
+}
+
 /** A limiter: `run(fn)` starts `fn` when fewer than `max` runs are in flight. */
 export function createLimiter(max) {
   let active = 0;

@@ -1,4 +1,4 @@
-// Metamon state preservation across full reloads, served at `/@metamon/state.js`
+// Metamon state preservation across full reloads, served at `/@metamon/hmr/state.js`
 // and imported for its side effect by the HMR client (`client.js`).
 //
 // Before a full reload announced by the client (`metamon:before-full-reload` on
@@ -28,7 +28,7 @@
 
 // For its side effect: core.js creates `globalThis.__METAMON_STATE__`. The state
 // object is looked up on every use (not captured), like core's own sharing.
-import './core.js';
+import '../core.js';
 
 export const SNAPSHOT_KEY = 'metamon:snapshot';
 export const SNAPSHOT_VERSION = 1;
