@@ -1,7 +1,12 @@
-// The pure parts of the test helpers (no browser): verifyStatePreservation's diff, binary lookup.
-// The browser side is tested in tests/e2e/testing-utils.test.mjs.
-import { test } from 'node:test';
+// The parts of the test helpers that need no browser: verifyStatePreservation's diff, binary
+// lookup, and startDevServer's spawn / ready / close against a stand-in for `metamon`.
+// The browser side is tested in tests/e2e/testing-utils.test.mjs (and every e2e test starts
+// its server with startDevServer).
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { verifyStatePreservation, findBinary, freePort, startDevServer } from './index.mjs';
 
 const base = () => ({
@@ -68,4 +73,56 @@ test('freePort returns a port; startDevServer reports a binary that cannot run',
   const port = await freePort();
   assert.ok(port > 0 && port < 65536);
   await assert.rejects(startDevServer('.', { binary: '/nonexistent/metamon', timeout: 5000 }), /cannot run|exited/);
+});
+
+// A stand-in for `metamon dev`: prints its arguments on stderr, then (unless told to fail) the
+// URL line the real server prints, and serves nothing until it is terminated.
+const fakes = fs.mkdtempSync(path.join(os.tmpdir(), 'metamon-fake-'));
+after(() => fs.rmSync(fakes, { recursive: true, force: true }));
+function fakeBinary(name, body) {
+  const file = path.join(fakes, name);
+  fs.writeFileSync(file, `#!${process.execPath}\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+const fakeServer = fakeBinary('serves', `
+const args = process.argv.slice(2);
+console.error('args: ' + JSON.stringify(args));
+console.log('  Local: http://127.0.0.1:' + args[args.indexOf('--port') + 1] + '/');
+setInterval(() => {}, 1000);
+`);
+
+test('startDevServer: resolves with the printed URL (no trailing slash), the port, the output; close() ends the process', async () => {
+  const port = await freePort();
+  const server = await startDevServer('testing', { binary: fakeServer, port });
+  try {
+    assert.equal(server.url, `http://127.0.0.1:${port}`);
+    assert.equal(server.port, port);
+    assert.equal(server.root, path.resolve('testing'));
+    assert.match(server.output(), new RegExp(`args: \\["dev","${server.root.replace(/[\\/.]/g, '\\$&')}","--port","${port}"\\]`));
+    assert.match(server.output(), /Local: http/, 'stdout is in the output too');
+  } finally {
+    await server.close();
+  }
+  assert.ok(server.process.exitCode !== null || server.process.signalCode !== null, 'the process ended');
+  await server.close(); // a second close is harmless
+});
+
+test('startDevServer: a --port in args is used as given, without a second one', async () => {
+  const port = await freePort();
+  const server = await startDevServer('.', { binary: fakeServer, args: ['--port', String(port)] });
+  try {
+    assert.equal(server.port, port);
+    assert.equal((server.output().match(/--port/g) || []).length, 1, server.output());
+  } finally {
+    await server.close();
+  }
+});
+
+test('startDevServer: a server that exits before printing its URL rejects with its exit code and output', async () => {
+  const failing = fakeBinary('fails', "console.error('error: no index.html'); process.exit(3);");
+  await assert.rejects(startDevServer('.', { binary: failing, timeout: 10000 }), (error) => {
+    assert.match(error.message, /exited \(3\) before printing its URL/);
+    assert.match(error.message, /error: no index\.html/);
+    return true;
+  });
 });

@@ -3,39 +3,31 @@
 // a theme change reaches all four frameworks; siblings are not re-rendered; CSS errors show.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { copyFixture, startServer, launchBrowser, openPage, save, overlayText, cleanup } from './harness.mjs';
+import { launchBrowser, openFixture } from './harness.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-async function open(fixture, ready) {
-  const dir = copyFixture(fixture);
-  const server = await startServer(dir);
-  const { page, log } = await openPage(browser, server.url);
-  await page.waitForSelector(ready, { timeout: 30000 });
-  await page.evaluate(() => { window.__marker = 'kept'; });
-  return { dir, server, page, log, close: async () => { await page.close(); await server.close(); cleanup(dir); } };
-}
+const open = (fixture, ready) => openFixture(fixture, ready, { browser });
 
 const color = (page, selector, property = 'color') => page.evaluate(([s, p]) => getComputedStyle(document.querySelector(s))[p], [selector, property]);
 
 /** Edits a stylesheet and checks: the style applied, counters kept, the DOM node is the same one, no reload. */
 async function swap(app, file, from, to, selector, property, expected, counters) {
-  const { page, dir, log, server } = app;
+  const { page } = app;
   await page.evaluate((selector) => { window.__node = document.querySelector(selector); }, selector);
   const before = await page.evaluate((c) => c.map((s) => document.querySelector(s).textContent), counters);
-  save(path.join(dir, file), (s) => {
+  app.save(file, (s) => {
     assert.ok(s.includes(from), `${file} contains ${from}`);
     return s.replace(from, to);
   });
   await page
     .waitForFunction(([s, p, want]) => getComputedStyle(document.querySelector(s))[p] === want, [selector, property, expected], { timeout: 15000 })
-    .catch((e) => assert.fail(`${file}: ${e.message}\n${log.join('\n')}\n${server.output()}`));
+    .catch((e) => assert.fail(`${file}: ${e.message}${app.details()}`));
   assert.ok(await page.evaluate((selector) => window.__node === document.querySelector(selector), selector), `${file}: same DOM node`);
   assert.deepEqual(await page.evaluate((c) => c.map((s) => document.querySelector(s).textContent), counters), before, `${file}: counters kept`);
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', `${file}: no reload`);
+  await app.assertNoReload(`${file}: no reload`);
 }
 
 describe('React app stylesheets', () => {
@@ -62,12 +54,10 @@ describe('React app stylesheets', () => {
     await swap(app, 'src/widget.css', 'rgb(0, 0, 150)', 'rgb(0, 0, 151)', '#widget .widget-label', 'color', 'rgb(0, 0, 151)', counters);
   });
   test('a CSS syntax error is shown with file and line, and the last good styles stay', async () => {
-    save(path.join(app.dir, 'src/app.css'), 'main { padding: 7px; }\n.broken..selector { color: red }\n');
-    await app.page.waitForFunction(() => document.querySelector('metamon-error-overlay'), null, { timeout: 15000 });
-    assert.match(await overlayText(app.page), /src\/app\.css:2:/);
+    app.save('src/app.css', 'main { padding: 7px; }\n.broken..selector { color: red }\n');
+    assert.match(await app.waitForOverlay(), /src\/app\.css:2:/);
     assert.equal(await color(app.page, 'main', 'padding-top'), '7px');
-    save(path.join(app.dir, 'src/app.css'), 'main { padding: 9px; }\n');
-    await app.page.waitForFunction(() => !document.querySelector('metamon-error-overlay') && getComputedStyle(document.querySelector('main')).paddingTop === '9px', null, { timeout: 15000 });
+    await app.edit('src/app.css', 'main { padding: 9px; }\n', () => !document.querySelector('metamon-error-overlay') && getComputedStyle(document.querySelector('main')).paddingTop === '9px');
   });
 });
 
@@ -98,8 +88,8 @@ describe('framework styles and a theme across four frameworks', () => {
   });
   test('editing one component does not re-render its siblings or other islands', async () => {
     const renders = await app.page.evaluate(() => ({ ...window.__renders }));
-    save(path.join(app.dir, 'src/Toggle.mtm'), (s) => s.replace(/Solid mtm v\d+/, 'Solid mtm v9'));
-    await app.page.waitForFunction(() => document.querySelector('#solid-mtm .label')?.textContent === 'Solid mtm v9', null, { timeout: 15000 });
+    app.save('src/Toggle.mtm', (s) => s.replace(/Solid mtm v\d+/, 'Solid mtm v9'));
+    await app.waitForText('#solid-mtm .label', 'Solid mtm v9');
     assert.deepEqual(await app.page.evaluate(() => ({ ...window.__renders })), renders);
   });
 });

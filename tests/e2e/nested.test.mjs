@@ -3,17 +3,17 @@
 // updates it without re-mounting its ancestors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { openFixture, closeFixture, save } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
 const levels = ['react-level', 'vue-level', 'svelte-level', 'solid-level'];
-let dir, server, browser, page, log;
+let app, page;
 
 before(async () => {
-  ({ dir, server, browser, page, log } = await openFixture('nested-app', '#solid-level .label'));
+  app = await openFixture('nested-app', '#solid-level .label');
+  ({ page } = app);
 });
 
-after(() => closeFixture({ browser, server, dir }));
+after(() => app?.close());
 
 const counters = () => page.evaluate((levels) => levels.map((id) => document.querySelector(`#${id} > .local`)?.textContent), levels);
 
@@ -27,35 +27,38 @@ test('all four levels render, nested in order', async () => {
 
 test('a parent prop change reaches children of other frameworks', async () => {
   await page.click('#react-level > .local');
-  await page.waitForFunction(() => document.querySelector('#solid-level .got')?.textContent === 'react says 1', null, { timeout: 10000 });
+  await app.waitForText('#solid-level .got', 'react says 1', 10000);
   assert.equal(await page.textContent('#vue-level > .got'), 'react says 1');
 });
 
 test('counters at every level keep their values across a prop update', async () => {
   for (const id of levels.slice(1)) await page.click(`#${id} > .local`);
   await page.click('#react-level > .local');
-  await page.waitForFunction(() => document.querySelector('#solid-level .got')?.textContent === 'react says 2');
+  await app.waitForText('#solid-level .got', 'react says 2');
   assert.deepEqual(await counters(), ['2', '1', '1', '1']);
 });
 
 test('editing the innermost child updates it without re-mounting its ancestors', async () => {
   const before = await counters();
-  const ancestors = await page.evaluate(() => { window.__vueNode = document.querySelector('#vue-level'); window.__svelteNode = document.querySelector('#svelte-level'); return true; });
-  assert.ok(ancestors);
-  save(path.join(dir, 'src/solid/Leaf.jsx'), (s) => s.replace('Leaf v1', 'Leaf v2'));
-  await page.waitForFunction(() => document.querySelector('#solid-level .label')?.textContent === 'Leaf v2', null, { timeout: 15000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+  const ancestors = await page.evaluate(() => {
+    window.__vueNode = document.querySelector('#vue-level');
+    window.__svelteNode = document.querySelector('#svelte-level');
+    return Boolean(window.__vueNode && window.__svelteNode);
+  });
+  assert.ok(ancestors, 'the Vue and Svelte ancestors are on the page');
+  app.save('src/solid/Leaf.jsx', (s) => s.replace('Leaf v1', 'Leaf v2'));
+  await app.waitForText('#solid-level .label', 'Leaf v2');
   const after = await counters();
   assert.deepEqual(after.slice(0, 3), before.slice(0, 3), 'ancestors kept their state');
   assert.ok(await page.evaluate(() => window.__vueNode === document.querySelector('#vue-level') && window.__svelteNode === document.querySelector('#svelte-level')), 'ancestor DOM nodes are the same');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  await app.assertNoReload();
   assert.equal(await page.textContent('#solid-level .got'), 'react says 2', 'the child still gets its props');
 });
 
 test('editing a middle level (Svelte .mtm) keeps the levels above and its own state', async () => {
   const before = await counters();
-  save(path.join(dir, 'src/Inner.mtm'), (s) => s.replace('<div id="svelte-level">', '<div id="svelte-level" data-edited="yes">'));
-  await page.waitForFunction(() => document.querySelector('#svelte-level')?.dataset.edited === 'yes', null, { timeout: 15000 }).catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+  await app.edit('src/Inner.mtm', (s) => s.replace('<div id="svelte-level">', '<div id="svelte-level" data-edited="yes">'), () => document.querySelector('#svelte-level')?.dataset.edited === 'yes');
   const after = await counters();
   assert.deepEqual(after.slice(0, 3), before.slice(0, 3));
-  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+  await app.assertNoReload();
 });

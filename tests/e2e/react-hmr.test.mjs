@@ -3,19 +3,17 @@
 // error shows an overlay at the `.mtm` line while the page keeps working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import http from 'node:http';
-import { openFixture, closeFixture, save, overlayText } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
-let dir, server, browser, page, log;
+let app, page, server;
 
 before(async () => {
-  ({ dir, server, browser, page, log } = await openFixture('react-app', '#mtm .label'));
+  app = await openFixture('react-app', '#mtm .label');
+  ({ page, server } = app);
 });
 
-after(() => closeFixture({ browser, server, dir }));
-
-const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
+after(() => app?.close());
 
 async function clickTimes(selector, times) {
   for (let i = 0; i < times; i++) await page.click(selector);
@@ -24,46 +22,38 @@ async function clickTimes(selector, times) {
 test('a React .mtm component hot-updates and keeps its useState value, without a reload', async () => {
   await clickTimes('#mtm button', 3);
   assert.equal(await page.textContent('#mtm button'), '3');
-  save(path.join(dir, 'src/Counter.mtm'), (s) => s.replace('Counter v1', 'Counter v2'));
-  await page.waitForFunction(() => document.querySelector('#mtm .label')?.textContent === 'Counter v2', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  app.save('src/Counter.mtm', (s) => s.replace('Counter v1', 'Counter v2'));
+  await app.waitForText('#mtm .label', 'Counter v2');
   assert.equal(await page.textContent('#mtm button'), '3', 'local state survived');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  await app.assertNoReload();
 });
 
 test('a native .jsx component hot-updates and keeps its useState value', async () => {
   await clickTimes('#native button', 2);
-  save(path.join(dir, 'src/Native.jsx'), (s) => s.replace('Native v1', 'Native v2'));
-  await page.waitForFunction(() => document.querySelector('#native .label')?.textContent === 'Native v2', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  app.save('src/Native.jsx', (s) => s.replace('Native v1', 'Native v2'));
+  await app.waitForText('#native .label', 'Native v2');
   assert.equal(await page.textContent('#native button'), '2');
   assert.equal(await page.textContent('#mtm button'), '3');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+  await app.assertNoReload();
 });
 
 test('a syntax error shows the overlay at the .mtm line; the page keeps working; the fix clears it', async () => {
-  const file = path.join(dir, 'src/Counter.mtm');
-  const good = (await import('node:fs')).readFileSync(file, 'utf8');
-  const lines = good.split('\n');
-  const broken = lines.findIndex((l) => l.includes('const [count, setCount]'));
-  lines[broken] = '  const [count, setCount] = useState(0;';
-  save(file, lines.join('\n'));
-  await page.waitForFunction(() => document.querySelector('metamon-error-overlay'), null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
-  const text = await overlayText(page);
-  assert.match(text, new RegExp(`src/Counter\\.mtm:${broken + 1}:`), text);
+  const { original: good, line: broken } = app.replaceLine('src/Counter.mtm', 'const [count, setCount]', '  const [count, setCount] = useState(0;');
+  const text = await app.waitForOverlay();
+  assert.match(text, new RegExp(`src/Counter\\.mtm:${broken}:`), text);
   const line = await page.evaluate(() => document.querySelector('metamon-error-overlay').dataset.line);
-  assert.equal(line, String(broken + 1));
+  assert.equal(line, String(broken));
   // The last good code still runs, with its state.
   await page.click('#native button');
   assert.equal(await page.textContent('#native button'), '3');
   assert.equal(await page.textContent('#mtm .label'), 'Counter v2');
-  save(file, good.replace('Counter v2', 'Counter v3'));
-  await page.waitForFunction(() => !document.querySelector('metamon-error-overlay') && document.querySelector('#mtm .label')?.textContent === 'Counter v3', null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  await app.edit('src/Counter.mtm', good.replace('Counter v2', 'Counter v3'), () => !document.querySelector('metamon-error-overlay') && document.querySelector('#mtm .label')?.textContent === 'Counter v3');
   assert.equal(await page.textContent('#mtm button'), '3');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+  await app.assertNoReload();
 });
 
 test('a module without an accept boundary reloads the page, which still works', async () => {
-  save(path.join(dir, 'src/setup.js'), (s) => s.replace('setup v1', 'setup v2'));
-  await page.waitForFunction(() => document.title === 'setup v2' && window.__marker === undefined, null, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
+  await app.edit('src/setup.js', (s) => s.replace('setup v1', 'setup v2'), () => document.title === 'setup v2' && window.__marker === undefined);
   await page.waitForSelector('#mtm button');
   // The .mtm counter's local state came back from the runtime's snapshot (it was 3).
   assert.equal(await page.textContent('#mtm button'), '3');

@@ -4,43 +4,35 @@
 // edit re-render; outside hot updates React re-renders as usual.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { openFixture, closeFixture, save } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
-let dir, server, browser, page, log;
+let app, page;
 
 before(async () => {
-  ({ dir, server, browser, page, log } = await openFixture('root-app', '.child[data-name="note v1"]'));
+  app = await openFixture('root-app', '.child[data-name="note v1"]');
+  ({ page } = app);
 });
 
-after(() => closeFixture({ browser, server, dir }));
+after(() => app?.close());
 
-const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 const renders = () => page.evaluate(() => ({ ...window.__renders }));
-const app = () => path.join(dir, 'src/App.jsx');
 const counter = (name) => page.textContent(`.child[data-name="${name}"] button`);
-
-async function waitFor(fn, arg) {
-  await page.waitForFunction(fn, arg, { timeout: 15000 }).catch((e) => assert.fail(e.message + details()));
-}
 
 test('editing the root re-renders the root only: children keep their state and are not re-rendered', async () => {
   await page.click('.child[data-name="a"] button');
   await page.click('.child[data-name="a"] button');
   await page.click('.child[data-name="b"] button');
   const before = await renders();
-  save(app(), (s) => s.replace('Root v1', 'Root v2'));
-  await waitFor(() => document.querySelector('#title')?.textContent === 'Root v2');
+  await app.edit('src/App.jsx', (s) => s.replace('Root v1', 'Root v2'), () => document.querySelector('#title')?.textContent === 'Root v2');
   assert.deepEqual(await renders(), before, 'no child rendered again');
   assert.equal(await counter('a'), '2');
   assert.equal(await counter('b'), '1');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  await app.assertNoReload();
 });
 
 test('a child whose props changed in the edit re-renders; the others do not', async () => {
   const before = await renders();
-  save(app(), (s) => s.replace('<Child name="b" />', '<Child name="b2" />'));
-  await waitFor(() => document.querySelector('.child[data-name="b2"] .label')?.textContent === 'child b2');
+  await app.edit('src/App.jsx', (s) => s.replace('<Child name="b" />', '<Child name="b2" />'), () => document.querySelector('.child[data-name="b2"] .label')?.textContent === 'child b2');
   const after = await renders();
   assert.equal(after.a, before.a, 'child a not re-rendered');
   assert.equal(after['note v1'], before['note v1'], 'child "note v1" not re-rendered');
@@ -49,25 +41,23 @@ test('a child whose props changed in the edit re-renders; the others do not', as
 });
 
 test('a changed module-level value used as a prop reaches the child', async () => {
-  save(app(), (s) => s.replace("const NOTE = 'note v1';", "const NOTE = 'note v2';"));
-  await waitFor(() => document.querySelector('.child[data-name="note v2"] .label')?.textContent === 'child note v2');
+  await app.edit('src/App.jsx', (s) => s.replace("const NOTE = 'note v1';", "const NOTE = 'note v2';"), () => document.querySelector('.child[data-name="note v2"] .label')?.textContent === 'child note v2');
   assert.equal(await counter('a'), '2');
 });
 
 test('outside hot updates React re-renders children as usual (a root state change)', async () => {
   const before = await renders();
   await page.click('#tick');
-  await waitFor(() => document.querySelector('#tick')?.textContent === '1');
+  await app.waitForText('#tick', '1');
   const after = await renders();
   assert.equal(after.a, before.a + 1, 'child a rendered again with its parent');
   assert.equal(after.b2, before.b2 + 1, 'child b2 rendered again with its parent');
 });
 
 test('a child edited after root edits still hot-updates every instance with their state', async () => {
-  save(path.join(dir, 'src/Child.jsx'), (s) => s.replace('child {name}', 'kid {name}'));
-  await waitFor(() => document.querySelector('.child[data-name="a"] .label')?.textContent === 'kid a');
+  await app.edit('src/Child.jsx', (s) => s.replace('child {name}', 'kid {name}'), () => document.querySelector('.child[data-name="a"] .label')?.textContent === 'kid a');
   assert.equal(await page.textContent('.child[data-name="b2"] .label'), 'kid b2');
   assert.equal(await counter('a'), '2');
   assert.equal(await page.textContent('#title'), 'Root v2');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept');
+  await app.assertNoReload();
 });

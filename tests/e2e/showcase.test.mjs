@@ -5,36 +5,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser, openPage, save, cleanup } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** Copies examples/showcase into tests/.scratch (so its imports resolve to the repo's node_modules). */
-function copyShowcase() {
-  const dir = path.join(repo, 'tests/.scratch', `showcase-${process.pid}-${Date.now()}`);
-  fs.cpSync(path.join(repo, 'examples/showcase'), dir, {
-    recursive: true,
-    filter: (source) => !/[\\/](node_modules|\.metamon)([\\/]|$)/.test(source),
-  });
-  return dir;
-}
-
-let dir, server, browser, page, log;
-const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
+let app, page;
 const byId = (id) => `[data-testid="${id}"]`;
 const text = (id) => page.textContent(byId(id));
-const wait = (fn, arg, timeout = 15000) =>
-  page.waitForFunction(fn, arg, { timeout }).catch((e) => assert.fail(`${e.message}${details()}`));
+const wait = (fn, arg, timeout) => app.waitFor(fn, arg, timeout);
 const waitText = (id, expected) =>
   wait(([sel, expected]) => document.querySelector(sel)?.textContent.trim() === expected, [byId(id), String(expected)]).catch(async (e) => {
     throw new Error(`${byId(id)}: ${JSON.stringify(await page.textContent(byId(id)).catch(() => null))} != ${expected}\n${e.message}`);
   });
-const waitFor = (id) => page.waitForSelector(byId(id), { timeout: 15000 }).catch((e) => assert.fail(`${e.message}${details()}`));
+const waitFor = (id) => app.waitForSelector(byId(id));
 const events = () => page.$$eval(byId('event'), (items) => items.map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
 const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
-const marker = () => page.evaluate(() => window.__showcaseMarker);
 const signals = () => page.evaluate(() => window.__METAMON__.signals());
 
 async function clickNav(id, expectedPage, expectedPath) {
@@ -44,19 +27,11 @@ async function clickNav(id, expectedPage, expectedPath) {
 }
 
 before(async () => {
-  dir = copyShowcase();
-  server = await startServer(dir);
-  browser = await launchBrowser();
-  ({ page, log } = await openPage(browser, server.url));
-  for (const id of ['page-home', 'react-counter', 'vue-board', 'svelte-users', 'solid-theme', 'event-log']) await waitFor(id);
-  await page.evaluate(() => { window.__showcaseMarker = 'no reload'; });
+  app = await openFixture('examples/showcase', ['page-home', 'react-counter', 'vue-board', 'svelte-users', 'solid-theme', 'event-log'].map(byId));
+  ({ page } = app);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => app?.close());
 
 test('React bumps userCount: the Svelte list and the layout strip follow; the event log shows it', async () => {
   const before = Number(await text('react-user-count'));
@@ -141,15 +116,15 @@ test('editing one component of each framework and the layout keeps state, signal
   for (const edit of edits) {
     const before = await screenState();
     assert.equal(before.theme, 'dark');
-    const updates = await page.evaluate(() => window.__METAMON_HMR__?.updates ?? 0);
-    save(path.join(dir, edit.file), (s) => {
+    const updates = await app.hmrUpdates();
+    app.save(edit.file, (s) => {
       assert.ok(s.includes(edit.from), `${edit.file} contains ${edit.from}`);
       return s.replace(edit.from, edit.to);
     });
     await wait(([sel, want]) => document.querySelector(sel)?.textContent.includes(want), [byId(edit.check[0]), edit.check[1]]);
-    await wait((n) => (window.__METAMON_HMR__?.updates ?? 0) > n, updates);
+    await app.waitForUpdateAfter(updates);
     await page.waitForTimeout(250);
-    assert.equal(await marker(), 'no reload', `${edit.name}: no page reload`);
+    await app.assertNoReload(`${edit.name}: no page reload`);
     const after = await screenState();
     assert.deepEqual(after, before, `${edit.name}: state kept`);
     assert.ok(await pageEl.evaluate((el) => el.isConnected && !!el.closest('[data-outlet]')), `${edit.name}: the page element is in the layout's outlet`);
@@ -161,7 +136,7 @@ test('editing one component of each framework and the layout keeps state, signal
   assert.match((await events())[0], /^React published counted/);
   await clickNav('nav-about', 'page-about', '/about-metamon');
   await clickNav('nav-home', 'page-home', '/');
-  assert.equal(await marker(), 'no reload');
+  await app.assertNoReload();
 });
 
 test('every route renders inside the layout, links navigate without a reload, back works, aria-current follows', async () => {
@@ -214,24 +189,24 @@ test('every route renders inside the layout, links navigate without a reload, ba
   await page.goForward();
   await waitFor('page-home');
 
-  assert.equal(await marker(), 'no reload', 'no navigation reloaded the page');
+  await app.assertNoReload('no navigation reloaded the page');
   assert.ok(await layout.evaluate((el) => el.isConnected), 'the layout stayed mounted the whole time');
   const pages = await page.$$eval('[data-page]', (els) => els.length);
   assert.equal(pages, 1, 'one page mounted');
 });
 
 test('a page added to pages/ is routed without a reload (routes.js hot update)', async () => {
-  const updates = await page.evaluate(() => window.__METAMON_HMR__?.updates ?? 0);
-  fs.writeFileSync(path.join(dir, 'pages/hello.mtm'), '---\ntarget: vue\nlayout: default\n---\n<template><div class="page" data-testid="page-hello"><h1>Hello, new page</h1><a href="/" data-testid="hello-home">home</a></div></template>\n');
+  const updates = await app.hmrUpdates();
+  fs.writeFileSync(app.file('pages/hello.mtm'), '---\ntarget: vue\nlayout: default\n---\n<template><div class="page" data-testid="page-hello"><h1>Hello, new page</h1><a href="/" data-testid="hello-home">home</a></div></template>\n');
   // The server hot-updates /@metamon/routes.js; its accept handler calls __METAMON_ROUTER__.setRoutes.
-  await wait((n) => (window.__METAMON_HMR__?.updates ?? 0) > n, updates, 20000);
+  await app.waitForUpdateAfter(updates, 20000);
   await page.evaluate(() => window.__METAMON_ROUTER__.navigate('/hello'));
   await waitFor('page-hello');
   assert.equal(new URL(page.url()).pathname, '/hello');
   assert.equal(await page.$eval('[data-page]', (el) => el.getAttribute('data-file')), '/pages/hello.mtm');
   await page.click(byId('hello-home'));
   await waitFor('svelte-users');
-  assert.equal(await marker(), 'no reload');
+  await app.assertNoReload();
 });
 
 // Known limitation (runtime/local.js): a component's local state is carried across a hot update by
@@ -242,7 +217,7 @@ test('a page added to pages/ is routed without a reload (routes.js hot update)',
 test('after leaving the page and coming back, a hot update of a Svelte component keeps its local state', async () => {
   assert.equal(new URL(page.url()).pathname, '/');
   await page.fill(byId('user-input'), 'typed after navigation');
-  save(path.join(dir, 'src/components/UserList.mtm'), (s) => s.replace('<h2>People (edited)</h2>', '<h2>People (edited twice)</h2>'));
+  app.save('src/components/UserList.mtm', (s) => s.replace('<h2>People (edited)</h2>', '<h2>People (edited twice)</h2>'));
   await wait((sel) => document.querySelector(sel)?.textContent.includes('People (edited twice)'), byId('svelte-users'));
   await page.waitForTimeout(250);
   assert.equal(await page.inputValue(byId('user-input')), 'typed after navigation');
@@ -251,8 +226,8 @@ test('after leaving the page and coming back, a hot update of a Svelte component
 test('a full reload (src/main.js edited) keeps the theme and the signals', async () => {
   const before = { signals: await signals(), theme: await theme(), users: await text('svelte-user-count'), messages: await text('strip-messages') };
   assert.equal(before.theme, 'dark');
-  save(path.join(dir, 'src/main.js'), (s) => `${s}\n// edited\n`);
-  await wait(() => window.__showcaseMarker === undefined && document.querySelector('[data-testid="svelte-user-count"]'), null, 30000);
+  app.save('src/main.js', (s) => `${s}\n// edited\n`);
+  await wait(() => window.__marker === undefined && document.querySelector('[data-testid="svelte-user-count"]'), null, 30000);
   await waitText('svelte-user-count', before.users);
   await waitText('strip-messages', before.messages);
   await waitText('strip-theme', 'dark');

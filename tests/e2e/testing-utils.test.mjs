@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDevServer, simulateFileChange, simulateCompilationError, captureState,
-  verifyStatePreservation, measureReloadTime,
+  simulateFileChange, simulateCompilationError, captureState, verifyStatePreservation, measureReloadTime,
 } from '../../testing/index.mjs';
-import { binary, copyFixture, launchBrowser, cleanup } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
 const apps = [
   { id: 'react-mtm', framework: 'React', file: 'src/Counter.mtm', component: '/src/Counter.mtm#Counter#0' },
@@ -16,27 +15,18 @@ const apps = [
   { id: 'svelte-mtm', framework: 'Svelte', file: 'src/Users.mtm', component: '/src/Users.mtm#default#0' },
   { id: 'solid-mtm', framework: 'Solid', file: 'src/Toggle.mtm', component: '/src/Toggle.mtm#Toggle#0' },
 ];
-let dir, server, browser, page;
-const log = [];
+let app, page;
 
+// The harness starts the server with startDevServer, so relative file names resolve against
+// the app's root as they do in a user's own test.
 before(async () => {
-  dir = copyFixture('frameworks-app');
-  server = await startDevServer(dir, { binary });
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-  await page.goto(server.url);
-  for (const { id } of apps) await page.waitForSelector(`#${id} .shared`, { timeout: 30000 });
+  app = await openFixture('frameworks-app', apps.map(({ id }) => `#${id} .shared`));
+  ({ page } = app);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (dir) cleanup(dir);
-});
+after(() => app?.close());
 
-const details = () => `\npage log:\n${log.slice(-30).join('\n')}\nserver:\n${server.output().slice(-3000)}`;
+const details = () => app.details();
 const text = (selector) => page.textContent(selector);
 
 /** Clicks a button and waits until its number went up (the framework re-rendered). */

@@ -7,21 +7,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openFixture, closeFixture, save } from './harness.mjs';
+import { openFixture } from './harness.mjs';
 
-let dir, server, browser, page, log;
+let app, page;
 
 before(async () => {
-  ({ dir, server, browser, page, log } = await openFixture('vite-compat-app', '#lazy:not(:empty)'));
+  app = await openFixture('vite-compat-app', '#lazy:not(:empty)');
+  ({ page } = app);
 });
 
-after(() => closeFixture({ browser, server, dir }));
+after(() => app?.close());
 
-const details = () => `\npage log:\n${log.join('\n')}\nserver:\n${server.output()}`;
 const text = (id) => page.textContent(`#${id}`);
 
 test('import.meta.env has the VITE_ variables of .env files (.env.local wins), nothing else', async () => {
-  assert.equal(await text('env'), 'hello from .env.local (development, dev=true)', details());
+  assert.equal(await text('env'), 'hello from .env.local (development, dev=true)', app.details());
   assert.equal(await text('secret'), 'undefined');
 });
 
@@ -33,8 +33,7 @@ test('JSON named exports and key order, ?raw, ?url and dynamic imports', async (
 });
 
 test('an inline <script type="module"> in index.html resolves bare imports like any module', async () => {
-  await page.waitForFunction(() => document.getElementById('inline').textContent !== '', null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  await app.waitFor(() => document.getElementById('inline').textContent !== '');
   assert.equal(await text('inline'), 'inline Settings');
 });
 
@@ -44,71 +43,62 @@ test('@import and url() resolve from the stylesheet; an edit of the imported she
     return { color: s.color, border: s.borderTopColor, background: s.backgroundImage };
   });
   const before = await style();
-  assert.equal(before.color, 'rgb(10, 20, 30)', `the @import-ed sheet applies${details()}`);
+  assert.equal(before.color, 'rgb(10, 20, 30)', `the @import-ed sheet applies${app.details()}`);
   assert.equal(before.border, 'rgb(0, 0, 255)');
   assert.match(before.background, /\/src\/assets\/icon\.svg/);
   const icon = await page.evaluate((url) => fetch(url).then((r) => r.status), new URL(before.background.match(/url\("(.*)"\)/)[1]).pathname);
   assert.equal(icon, 200);
-  assert.ok(!log.some((line) => line.startsWith('[http 404]') && !line.includes('favicon')), details());
-  save(path.join(dir, 'src/styles/base.css'), (s) => s.replace('rgb(10, 20, 30)', 'rgb(200, 0, 0)'));
-  await page.waitForFunction(() => getComputedStyle(document.getElementById('box')).color === 'rgb(200, 0, 0)', null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  assert.ok(!app.log.some((line) => line.startsWith('[http 404]') && !line.includes('favicon')), app.details());
+  app.save('src/styles/base.css', (s) => s.replace('rgb(10, 20, 30)', 'rgb(200, 0, 0)'));
+  await app.waitFor(() => getComputedStyle(document.getElementById('box')).color === 'rgb(200, 0, 0)');
   assert.equal((await style()).border, 'rgb(0, 0, 255)', 'the importing sheet still applies');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  await app.assertNoReload();
 });
 
 test('import.meta.glob: eager and lazy; a file added or removed updates the globbing module without a reload', async () => {
-  assert.equal(await text('glob'), './widgets/one.js=one ./widgets/two.js=two', details());
+  assert.equal(await text('glob'), './widgets/one.js=one ./widgets/two.js=two', app.details());
   await page.waitForFunction(() => document.getElementById('glob-lazy').textContent === 'one,two');
-  fs.writeFileSync(path.join(dir, 'src/widgets/three.js'), 'export default "three";\n');
-  await page.waitForFunction(() => document.getElementById('glob').textContent.includes('three.js=three'), null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  fs.writeFileSync(app.file('src/widgets/three.js'), 'export default "three";\n');
+  await app.waitFor(() => document.getElementById('glob').textContent.includes('three.js=three'));
   assert.equal(await text('glob'), './widgets/one.js=one ./widgets/three.js=three ./widgets/two.js=two');
-  fs.rmSync(path.join(dir, 'src/widgets/one.js'));
-  await page.waitForFunction(() => document.getElementById('glob').textContent === './widgets/three.js=three ./widgets/two.js=two', null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  fs.rmSync(app.file('src/widgets/one.js'));
+  await app.waitFor(() => document.getElementById('glob').textContent === './widgets/three.js=three ./widgets/two.js=two');
   await page.waitForFunction(() => document.getElementById('glob-lazy').textContent === 'three,two');
   assert.equal(await page.evaluate(() => document.querySelector('metamon-error-overlay')), null, 'a removed globbed file is no error');
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  await app.assertNoReload();
 });
 
 test('SCSS (with the project\'s sass): compiled, hot-updated with its partials, and an error names its line', async () => {
   const color = () => page.evaluate(() => getComputedStyle(document.querySelector('#box .label')).color);
-  assert.equal(await color(), 'rgb(0, 90, 0)', details());
-  const theme = path.join(dir, 'src/styles/theme.scss');
-  const good = fs.readFileSync(theme, 'utf8');
-  save(theme, good.replace('color: vars.$accent;', 'color: rgb(0, 0, 120);'));
-  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 0, 120)', null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
-  save(theme, good.replace('color: vars.$accent;', 'color: vars.$missing;'));
+  assert.equal(await color(), 'rgb(0, 90, 0)', app.details());
+  const good = app.read('src/styles/theme.scss');
+  app.save('src/styles/theme.scss', good.replace('color: vars.$accent;', 'color: rgb(0, 0, 120);'));
+  await app.waitFor(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 0, 120)');
+  app.save('src/styles/theme.scss', good.replace('color: vars.$accent;', 'color: vars.$missing;'));
   const line = good.split('\n').findIndex((l) => l.includes('vars.$accent')) + 1;
-  await page.waitForFunction((where) => document.querySelector('metamon-error-overlay')?.shadowRoot?.textContent.includes(where), `src/styles/theme.scss:${line}:`, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  await app.waitFor((where) => document.querySelector('metamon-error-overlay')?.shadowRoot?.textContent.includes(where), `src/styles/theme.scss:${line}:`);
   assert.equal(await color(), 'rgb(0, 0, 120)', 'the last good stylesheet stays');
-  save(theme, good);
-  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 90, 0)' && !document.querySelector('metamon-error-overlay'), null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
+  app.save('src/styles/theme.scss', good);
+  await app.waitFor(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(0, 90, 0)' && !document.querySelector('metamon-error-overlay'));
   // A partial it @use-s: the sheet that uses it updates.
-  save(path.join(dir, 'src/styles/_vars.scss'), (s) => s.replace('rgb(0, 90, 0)', 'rgb(90, 0, 90)'));
-  await page.waitForFunction(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(90, 0, 90)', null, { timeout: 15000 })
-    .catch((e) => assert.fail(e.message + details()));
-  assert.equal(await page.evaluate(() => window.__marker), 'kept', 'no page reload');
+  app.save('src/styles/_vars.scss', (s) => s.replace('rgb(0, 90, 0)', 'rgb(90, 0, 90)'));
+  await app.waitFor(() => getComputedStyle(document.querySelector('#box .label')).color === 'rgb(90, 0, 90)');
+  await app.assertNoReload();
 });
 
 test('a package\'s stylesheet imported by name is served as CSS, its url()s from the package', async () => {
   // A package installed in the app (written here: node_modules is not part of the fixture).
-  const pkg = path.join(dir, 'node_modules/fake-ui');
+  const pkg = app.file('node_modules/fake-ui');
   fs.mkdirSync(path.join(pkg, 'dist'), { recursive: true });
   fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"fake-ui","version":"1.0.0","main":"index.js"}');
   fs.writeFileSync(path.join(pkg, 'index.js'), 'export const ui = "fake-ui";\n');
   fs.writeFileSync(path.join(pkg, 'dist/ui.css'), '.ui-badge { color: rgb(3, 4, 5); background-image: url(./dot.svg); }\n');
   fs.writeFileSync(path.join(pkg, 'dist/dot.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>\n');
-  fs.writeFileSync(path.join(dir, 'src/ui.js'), "import 'fake-ui/dist/ui.css';\nimport { ui } from 'fake-ui';\nconst badge = document.createElement('span');\nbadge.className = 'ui-badge';\nbadge.textContent = ui;\ndocument.body.append(badge);\n");
-  save(path.join(dir, 'src/main.js'), (s) => `${s}\nimport('./ui.js');\n`);
-  await page.waitForFunction(() => document.querySelector('.ui-badge')?.textContent === 'fake-ui', null, { timeout: 20000 })
-    .catch((e) => assert.fail(e.message + details()));
+  fs.writeFileSync(app.file('src/ui.js'), "import 'fake-ui/dist/ui.css';\nimport { ui } from 'fake-ui';\nconst badge = document.createElement('span');\nbadge.className = 'ui-badge';\nbadge.textContent = ui;\ndocument.body.append(badge);\n");
+  app.save('src/main.js', (s) => `${s}\nimport('./ui.js');\n`);
+  await app.waitFor(() => document.querySelector('.ui-badge')?.textContent === 'fake-ui', null, 20000);
   const style = await page.evaluate(() => { const s = getComputedStyle(document.querySelector('.ui-badge')); return { color: s.color, background: s.backgroundImage }; });
-  assert.equal(style.color, 'rgb(3, 4, 5)', details());
+  assert.equal(style.color, 'rgb(3, 4, 5)', app.details());
   assert.match(style.background, /\/node_modules\/fake-ui\/dist\/dot\.svg/);
-  assert.doesNotMatch(server.output(), /pre-bundling failed/, server.output());
+  assert.doesNotMatch(app.server.output(), /pre-bundling failed/, app.server.output());
 });

@@ -156,20 +156,58 @@ fn compile_shows_the_emit_function_wired_to_the_bus() {
 #[test]
 fn compile_of_a_missing_file_is_an_error_not_a_panic() {
     let (code, output) = metamon(&["compile", "tests/fixtures/nope.mtm"]);
-    assert_eq!(code, 1);
-    assert!(output.contains("cannot read"), "{output}");
+    assert_eq!(code, 1, "{output}");
+    assert!(
+        output.starts_with("error: cannot read tests/fixtures/nope.mtm: "),
+        "{output}"
+    );
+    assert!(!output.contains("panicked"), "{output}");
+}
+
+/// The `Commands:` section of clap's help: each command's name and its one-line description.
+fn listed_commands(help: &str) -> Vec<(String, String)> {
+    help.lines()
+        .skip_while(|line| line.trim() != "Commands:")
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| {
+            let (name, description) = line.trim().split_once(char::is_whitespace)?;
+            Some((name.to_string(), description.trim().to_string()))
+        })
+        .collect()
 }
 
 #[test]
-fn help_and_version() {
+fn help_lists_each_subcommand_with_its_description() {
     let (code, output) = metamon(&["--help"]);
-    assert_eq!(code, 0);
-    for command in ["check", "compile", "dev"] {
-        assert!(output.contains(command), "{output}");
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("Usage: metamon <COMMAND>"), "{output}");
+    let commands = listed_commands(&output);
+    for (command, description) in [
+        (
+            "check",
+            "Parse and compile every component under the paths and report all problems",
+        ),
+        ("compile", "Print the compiled JavaScript of one file"),
+        ("dev", "Serve the app with hot module replacement"),
+    ] {
+        assert!(
+            commands
+                .iter()
+                .any(|(name, text)| name == command && text == description),
+            "`{command}  {description}` is not listed in:\n{output}"
+        );
     }
+}
+
+#[test]
+fn version_prints_the_name_and_the_package_version() {
     let (code, output) = metamon(&["--version"]);
-    assert_eq!(code, 0);
-    assert!(output.contains(env!("CARGO_PKG_VERSION")));
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(
+        output.trim_end(),
+        concat!("metamon ", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
