@@ -18,7 +18,7 @@
 //! Request flow: `http` maps a URL to a module key → `transform` (compile, find and resolve
 //! imports, cache in the `graph`) → `render` (imports written as URLs) → browser. Save flow:
 //! `watch` (batch) → `hmr::update` (recompile) → `hmr::plan` (boundaries) → `protocol`
-//! message on the `channel` → `runtime/hmr/client.js` re-imports and calls the accept handlers.
+//! message on the `channel` → `runtime/client.js` re-imports and calls the accept handlers.
 
 mod analysis;
 mod channel;
