@@ -1,7 +1,7 @@
 //! `metamon`: a thin CLI over the library crates.
 
 use clap::{Parser, Subcommand};
-use metamon_compile::{Diagnostic, NodeWorker, compile, module_kind};
+use metamon_compile::{Diagnostic, WorkerPool, compile, module_kind};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -84,7 +84,7 @@ fn main() -> ExitCode {
 
 fn check(paths: Vec<PathBuf>) -> ExitCode {
     let color = std::io::stdout().is_terminal();
-    let worker = NodeWorker::new();
+    let worker = WorkerPool::new();
     let (mut files, mut errors) = (0, 0);
     for path in paths {
         if !path.exists() {
@@ -99,8 +99,11 @@ fn check(paths: Vec<PathBuf>) -> ExitCode {
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         };
         let options = metamon_server::project_options(&absolute(&root), false);
-        let mut found = Vec::new();
-        collect(&path, &mut found);
+        let mut found = if path.is_file() {
+            vec![path.clone()]
+        } else {
+            metamon_server::source_files(&path, &path)
+        };
         found.sort();
         for file in found {
             let name = display_name(&file);
@@ -149,15 +152,12 @@ fn compile_one(file: &Path, out: Option<&Path>, sourcemap: bool, hmr: bool) -> E
         &absolute(file),
         &bytes,
         &metamon_server::project_options(&root, hmr),
-        &NodeWorker::new(),
+        &WorkerPool::new(),
     ) {
         Ok(compiled) => {
             let mut code = compiled.code;
             if let (true, Some(map)) = (sourcemap, compiled.map) {
-                code.push_str(&format!(
-                    "\n//# sourceMappingURL=data:application/json;charset=utf-8,{}\n",
-                    percent_encode(&map.to_string())
-                ));
+                code.push_str(&metamon_compile::inline_source_map(&map));
             }
             let written = match out {
                 Some(out) => std::fs::write(out, code).map_err(|e| e.to_string()),
@@ -186,24 +186,6 @@ fn print_diagnostics(diagnostics: &[Diagnostic], bytes: &[u8], color: bool) {
     }
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) {
-    if path.is_file() {
-        out.push(path.to_path_buf());
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "node_modules" {
-            continue;
-        }
-        collect(&entry.path(), out);
-    }
-}
-
 fn display_name(path: &Path) -> String {
     path.to_string_lossy()
         .trim_start_matches("./")
@@ -216,16 +198,4 @@ fn absolute(path: &Path) -> PathBuf {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~:,{}[]\"".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

@@ -15,7 +15,7 @@ pub use css::{compile_css, css_module_js};
 pub use frameworks::{Descriptor, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
 pub use script::{ScriptOptions, compile_script};
-pub use worker::{NodeWorker, WorkerKind};
+pub use worker::{WorkerKind, WorkerPool};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
@@ -136,7 +136,7 @@ pub fn compile(
     path: &Path,
     bytes: &[u8],
     options: &Options,
-    worker: &NodeWorker,
+    worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let kind = module_kind(file, options).ok_or_else(|| {
         vec![Diagnostic::new(
@@ -200,7 +200,7 @@ pub fn compile_stylesheet(
     path: &Path,
     source: &str,
     options: &Options,
-    worker: &NodeWorker,
+    worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let css_module = file.contains(".module.");
     if file.ends_with(".css") {
@@ -238,6 +238,15 @@ fn json_module(source: &str, value: &Value) -> String {
 /// A fast, stable hash of bytes (xxh3): cache keys and file names.
 pub fn content_hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+/// A `//# sourceMappingURL=` comment carrying `map` inline (base64), on lines of its own.
+pub fn inline_source_map(map: &Value) -> String {
+    use base64::Engine;
+    format!(
+        "\n//# sourceMappingURL=data:application/json;base64,{}\n",
+        base64::engine::general_purpose::STANDARD.encode(map.to_string())
+    )
 }
 
 /// `text` as a JavaScript (JSON) string literal.

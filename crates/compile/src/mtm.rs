@@ -5,7 +5,7 @@
 
 use crate::frameworks::{BodyShape, Compiler, Descriptor, StateScope, descriptor};
 use crate::{
-    Compiled, Diagnostic, NodeWorker, Options, ScriptOptions, compile_script, js_string,
+    Compiled, Diagnostic, Options, ScriptOptions, WorkerPool, compile_script, js_string,
     local_state,
 };
 use metamon_mtm::{Channel, MtmFile};
@@ -25,7 +25,7 @@ pub(crate) fn compile_mtm(
     path: &Path,
     bytes: &[u8],
     options: &Options,
-    worker: &NodeWorker,
+    worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let parsed = metamon_mtm::parse(file, bytes)?;
     let original = String::from_utf8_lossy(bytes).into_owned();
@@ -71,7 +71,7 @@ pub(crate) fn compile_component(
     source: &str,
     original: &str,
     options: &Options,
-    worker: &NodeWorker,
+    worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     match framework.compiler {
         Compiler::Oxc => {

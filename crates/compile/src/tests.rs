@@ -7,7 +7,7 @@ fn react(file: &str, source: &str) -> String {
         Path::new(file),
         source.as_bytes(),
         &options,
-        &NodeWorker::new(),
+        &WorkerPool::new(),
     ) {
         Ok(compiled) => compiled.code,
         Err(errors) => panic!("{errors:?}"),
@@ -21,7 +21,7 @@ fn errors(file: &str, source: &str) -> Vec<Diagnostic> {
         Path::new(file),
         source.as_bytes(),
         &options,
-        &NodeWorker::new(),
+        &WorkerPool::new(),
     )
     .unwrap_err()
 }
@@ -92,7 +92,7 @@ fn constant_elements_are_cached_across_hot_updates() {
         Path::new("src/App.jsx"),
         source.as_bytes(),
         &options,
-        &NodeWorker::new(),
+        &WorkerPool::new(),
     )
     .expect("compiles")
     .code;
@@ -129,7 +129,7 @@ fn source_map_points_into_the_mtm_file() {
         Path::new("src/Counter.mtm"),
         COUNTER.as_bytes(),
         &options,
-        &NodeWorker::new(),
+        &WorkerPool::new(),
     )
     .unwrap();
     let map = compiled.map.unwrap();
@@ -221,7 +221,7 @@ fn framework_mtm_outputs() {
         .canonicalize()
         .unwrap();
     let options = Options::new(&repo, true);
-    let worker = NodeWorker::new();
+    let worker = WorkerPool::new();
     for name in ["Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
         let file = format!("tests/fixtures/check-ok/src/{name}");
         let path = repo.join(&file);

@@ -46,12 +46,12 @@ impl Drop for Process {
 /// Handles to the workers (one per core, at most four); each starts on first use. A file is
 /// always compiled by the same worker: Vue's "only the template changed" check compares with
 /// the file's previous compile.
-pub struct NodeWorker {
+pub struct WorkerPool {
     processes: Vec<Mutex<Option<Process>>>,
     next_id: Mutex<u64>,
 }
 
-impl Default for NodeWorker {
+impl Default for WorkerPool {
     fn default() -> Self {
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -63,7 +63,7 @@ impl Default for NodeWorker {
     }
 }
 
-impl NodeWorker {
+impl WorkerPool {
     pub fn new() -> Self {
         Self::default()
     }
@@ -265,7 +265,7 @@ mod tests {
             .canonicalize()
             .unwrap();
         let options = Options::new(&repo, true);
-        let worker = NodeWorker::new();
+        let worker = WorkerPool::new();
         let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
         let path = repo.join("Probe.svelte");
         let compile = || {

@@ -37,7 +37,7 @@ mod transform;
 mod watch;
 
 pub use http::{host_allowed, origin_allowed};
-pub use project_files::file_for_url;
+pub use project_files::{file_for_url, source_files};
 pub use settings::project_options;
 
 use metamon_config::Config;

@@ -5,7 +5,7 @@
 use crate::analysis::html;
 use crate::module_id::split_key;
 use metamon_compile::{
-    Compiled, Diagnostic, ModuleKind, NodeWorker, Options, ScriptOptions, compile, compile_script,
+    Compiled, Diagnostic, ModuleKind, Options, ScriptOptions, WorkerPool, compile, compile_script,
     compile_stylesheet, js_string, module_kind,
 };
 use std::path::Path;
@@ -15,7 +15,7 @@ pub fn load(
     relative: &str,
     file: &Path,
     options: &Options,
-    worker: &NodeWorker,
+    worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let bytes = std::fs::read(file).map_err(|e| {
         vec![Diagnostic::new(

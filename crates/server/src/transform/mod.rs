@@ -19,10 +19,9 @@ use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
 use crate::module_id::{relative_file, split_key};
 use crate::project_files::{self, file_for_url};
 use crate::settings::Settings;
-use base64::Engine;
 use metamon_compile::{
-    Compiled, Diagnostic, Framework, ModuleKind, NodeWorker, Options, css_module_js, line_column,
-    module_kind,
+    Compiled, Diagnostic, Framework, ModuleKind, Options, WorkerPool, css_module_js,
+    inline_source_map, line_column, module_kind,
 };
 use metamon_config::Config;
 use oxc_resolver::{ResolveOptions, Resolver};
@@ -35,7 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 pub struct Pipeline {
     root: PathBuf,
     settings: RwLock<Settings>,
-    worker: NodeWorker,
+    worker: WorkerPool,
     resolver: Resolver,
     graph: Mutex<Graph>,
     deps: Deps,
@@ -60,7 +59,7 @@ impl Pipeline {
         Self {
             settings: RwLock::new(Settings::new(&root, config)),
             root,
-            worker: NodeWorker::new(),
+            worker: WorkerPool::new(),
             resolver,
             graph: Mutex::new(Graph::default()),
             deps: Deps::default(),
@@ -302,12 +301,10 @@ impl Pipeline {
                 }
             })
             .collect();
-        let map_comment = compiled.map.as_ref().map_or_else(String::new, |map| {
-            format!(
-                "\n//# sourceMappingURL=data:application/json;base64,{}\n",
-                base64::engine::general_purpose::STANDARD.encode(map.to_string())
-            )
-        });
+        let map_comment = compiled
+            .map
+            .as_ref()
+            .map_or_else(String::new, inline_source_map);
         let transformed = Arc::new(Transformed {
             code: compiled.code,
             imports: resolved_imports,
