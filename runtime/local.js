@@ -1,5 +1,4 @@
-// Local state of `.mtm` components carried across hot updates and full reloads (the seed's
-// component snapshot), served at `/@metamon/local.js` for `metamon/local`.
+// Local state of components carried across hot updates and full reloads, served at `/@metamon/local.js` for `metamon/local`.
 //
 // The compiler instruments a `.mtm` body's local state declarations — Svelte `$state`, Vue
 // `ref`, Solid `createSignal`, React `useState` — so that each instance

@@ -22,9 +22,6 @@
 // with a `console.info` notice; nothing here throws into the page.
 //
 // Importable in Node: `window` / `sessionStorage` are only used if they exist.
-//
-// (The seed design's StatePreservationManager: backupSignalState = snapshot,
-// restoreSignalState = restore.)
 
 // For its side effect: core.js creates `globalThis.__METAMON_STATE__`. The state
 // object is looked up on every use (not captured), like core's own sharing.

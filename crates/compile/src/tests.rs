@@ -212,15 +212,21 @@ fn solid_include_patterns() {
     );
 }
 
-/// Vue, Svelte and Solid `.mtm` files through the Node worker (compilers from the repo's
-/// `node_modules`): the hooks and emitters are injected, the output is the framework's own.
-#[test]
-fn framework_mtm_outputs() {
+/// The repository (whose `node_modules` has the framework compilers) and HMR options for it.
+pub(crate) fn repo_options() -> (std::path::PathBuf, Options) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
         .unwrap();
     let options = Options::new(&repo, true);
+    (repo, options)
+}
+
+/// Vue, Svelte and Solid `.mtm` files through the Node worker (compilers from the repo's
+/// `node_modules`): the hooks and emitters are injected, the output is the framework's own.
+#[test]
+fn framework_mtm_outputs() {
+    let (repo, options) = repo_options();
     let worker = WorkerPool::new();
     for name in ["Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
         let file = format!("tests/fixtures/check-ok/src/{name}");

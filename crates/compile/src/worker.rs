@@ -260,11 +260,7 @@ mod tests {
 
     #[test]
     fn a_dead_worker_is_restarted_by_the_next_compile() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .canonicalize()
-            .unwrap();
-        let options = Options::new(&repo, true);
+        let (repo, options) = crate::tests::repo_options();
         let worker = WorkerPool::new();
         let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
         let path = repo.join("Probe.svelte");

@@ -1,5 +1,5 @@
-//! `metamon.config.json` in the app's root: the seed's `HotReloadConfig`, the plugin options
-//! and the dev-server options. Every key is optional; an unknown key or a wrong type is an
+//! `metamon.config.json` in the app's root: the hot-reload options (watching, batching,
+//! recovery, what state survives), and the dev-server options. Every key is optional; an unknown key or a wrong type is an
 //! error naming the key, the line and the column.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};

@@ -2,7 +2,7 @@
 //! propagation: walk up the importers until a module accepts itself or the changed import),
 //! which need a new URL, or that the page must reload; and what a changed file means at all.
 
-use crate::graph::Graph;
+use crate::graph::{Graph, ModuleNode};
 use crate::protocol::{HmrPayload, Timing, Update};
 use std::collections::HashSet;
 use std::path::Path;
@@ -34,27 +34,13 @@ pub fn propagate(graph: &Graph, key: &str) -> Option<Propagation> {
 /// Like [`propagate`] but skips the module's own acceptance: the module invalidated itself
 /// (`import.meta.hot.invalidate()`: its update could not be applied in place).
 pub fn propagate_invalidated(graph: &Graph, key: &str) -> Option<Propagation> {
-    let mut importers: Vec<&String> = graph.get(key)?.importers.iter().collect();
-    if importers.is_empty() {
+    let node = graph.get(key)?;
+    if node.importers.is_empty() {
         return None;
     }
-    importers.sort();
     let mut propagation = Propagation::default();
     let mut visited = HashSet::from([key.to_string()]);
-    for importer in importers {
-        if graph
-            .get(importer)
-            .is_some_and(|node| node.accepts_dep(key))
-        {
-            propagation.boundaries.push(Boundary {
-                boundary: importer.clone(),
-                accepted: key.to_string(),
-            });
-        } else if !walk(graph, importer, &mut propagation, &mut visited) {
-            return None;
-        }
-    }
-    Some(propagation)
+    walk_importers(graph, key, node, &mut propagation, &mut visited).then_some(propagation)
 }
 
 fn walk(
@@ -82,6 +68,17 @@ fn walk(
         // An entry the page loaded needs a reload; a module no page imports any more, nothing.
         return node.orphaned;
     }
+    walk_importers(graph, key, node, propagation, visited)
+}
+
+/// Each importer of `key` either accepts it (a boundary) or takes the change further up.
+fn walk_importers(
+    graph: &Graph,
+    key: &str,
+    node: &ModuleNode,
+    propagation: &mut Propagation,
+    visited: &mut HashSet<String>,
+) -> bool {
     let mut importers: Vec<&String> = node.importers.iter().collect();
     importers.sort();
     for importer in importers {
