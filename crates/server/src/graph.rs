@@ -1,8 +1,8 @@
 //! The module graph: who imports whom, which module accepts which update, and the last good
 //! transform of every module. It owns its node type and the transform result it caches.
 
-use crate::analysis::imports::Bindings;
 use metamon_compile::Framework;
+use metamon_project::analysis::imports::Bindings;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

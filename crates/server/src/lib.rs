@@ -1,13 +1,12 @@
 //! `metamon dev`: serves an app as native ES modules with hot module replacement.
 //!
-//! Layers, each importing only the ones above it in this list:
+//! Below it, `metamon_project` holds what `metamon build` shares: module ids, project files,
+//! settings, the embedded runtime, the pure analysers and the loading of one module. The
+//! server's own modules are layers, each importing only the ones above it in this list:
 //!
 //! | layer | modules |
 //! |---|---|
-//! | ids and wire types | `module_id` (module keys, `?t=` URLs), `protocol` (the HMR messages), `channel` |
-//! | project files | `project_files` (URL → file under the root, walk, ignore), `settings` |
-//! | embedded runtime | `runtime_files` |
-//! | pure analysers | `analysis::{imports, glob_import, html, dotenv, pages}` |
+//! | wire | `protocol` (the HMR messages), `channel` (to every page) |
 //! | module graph | `graph` (nodes, the cached transform), `deps` (pre-bundling), `errors` |
 //! | transform pipeline | `transform` (load → analyse → resolve/bridge → graph; render) |
 //! | HMR | `hmr::plan` (pure: graph + change → update), `hmr::update` (recompile, then plan) |
@@ -20,25 +19,20 @@
 //! `watch` (batch) → `hmr::update` (recompile) → `hmr::plan` (boundaries) → `protocol`
 //! message on the `channel` → `runtime/client.js` re-imports and calls the accept handlers.
 
-mod analysis;
 mod channel;
 mod deps;
 mod errors;
 mod graph;
 mod hmr;
 mod http;
-mod module_id;
-mod project_files;
 mod protocol;
-mod runtime_files;
 mod server;
-mod settings;
 mod transform;
 mod watch;
 
 pub use http::{host_allowed, origin_allowed};
-pub use project_files::{file_for_url, source_files};
-pub use settings::project_options;
+pub use metamon_project::files::{file_for_url, source_files};
+pub use metamon_project::settings::project_options;
 
 use metamon_config::Config;
 use server::DevServer;

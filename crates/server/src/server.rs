@@ -5,12 +5,12 @@
 use crate::channel::HmrChannel;
 use crate::errors::ErrorBoard;
 use crate::hmr;
-use crate::project_files::{PUBLIC_DIR, relative_to_root, source_files};
 use crate::protocol::HmrPayload;
 use crate::transform::Pipeline;
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
 use metamon_config::Config;
+use metamon_project::files::{PUBLIC_DIR, relative_to_root, source_files};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

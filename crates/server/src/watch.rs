@@ -2,8 +2,8 @@
 //! patterns) and debounced into batches sent on a channel, so that a save by atomic rename or
 //! several files saved at once make one update.
 
-use crate::project_files::ignored;
 use metamon_config::Config;
+use metamon_project::files::ignored;
 use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -3,13 +3,13 @@
 //! hold back the others), then [`plan`](super::plan) decides what each change means.
 
 use super::plan::{self, FileAction, Plan};
-use crate::analysis::pages;
 use crate::errors::ErrorBoard;
 use crate::graph::Transformed;
-use crate::project_files::relative_to_root;
 use crate::protocol::{HmrPayload, Timing, Update, UpdateKind, now_ms};
 use crate::transform::Pipeline;
 use metamon_compile::Diagnostic;
+use metamon_project::analysis::pages;
+use metamon_project::files::relative_to_root;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -232,7 +232,7 @@ async fn refresh_routes(pipeline: &Arc<Pipeline>, timestamp: u64) -> Option<Upda
 /// A page could not apply an update in place (`import.meta.hot.invalidate()`): the update goes
 /// to the module's importers, or the page reloads.
 pub fn invalidate(pipeline: &Pipeline, url: &str) -> HmrPayload {
-    let key = crate::module_id::key_from_url(url);
+    let key = metamon_project::module_id::key_from_url(url);
     let timestamp = now_ms();
     let mut graph = pipeline.graph();
     let propagation = plan::propagate_invalidated(&graph, &key);

@@ -1,11 +1,11 @@
 //! `/@deps/<file>`: the pre-bundled npm dependencies.
 
 use super::{JS, refused, text};
-use crate::project_files::Refusal;
 use crate::server::DevServer;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use metamon_project::files::Refusal;
 use std::sync::Arc;
 
 pub async fn handle(State(server): State<Arc<DevServer>>, Path(file): Path<String>) -> Response {

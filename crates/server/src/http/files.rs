@@ -1,9 +1,9 @@
 //! Files served as they are: assets, linked stylesheets, `public/`.
 
 use super::{JS, refused, text};
-use crate::project_files::Refusal;
 use axum::http::StatusCode;
 use axum::response::Response;
+use metamon_project::files::Refusal;
 use std::path::Path;
 
 pub fn static_file(file: &Path) -> Response {

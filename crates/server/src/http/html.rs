@@ -2,11 +2,11 @@
 //! Refresh preamble put first in `<head>`, and inline module scripts served as proxy modules.
 
 use super::{refused, text};
-use crate::analysis::{dotenv, html};
-use crate::project_files::{Refusal, file_for_url};
 use crate::server::DevServer;
 use axum::http::StatusCode;
 use axum::response::Response;
+use metamon_project::analysis::{dotenv, html};
+use metamon_project::files::{Refusal, file_for_url};
 use std::path::Path;
 
 pub fn page(server: &DevServer, path: &str) -> Response {

@@ -13,7 +13,6 @@ mod socket;
 
 pub use guard::{host_allowed, origin_allowed};
 
-use crate::project_files::Refusal;
 use crate::server::DevServer;
 use axum::Router;
 use axum::body::Body;
@@ -22,6 +21,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use metamon_project::files::Refusal;
 use std::sync::Arc;
 
 pub fn router(server: Arc<DevServer>) -> Router {

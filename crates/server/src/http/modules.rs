@@ -2,14 +2,14 @@
 //! request, files as they are (and `public/` at the root).
 
 use super::{JS, compile_error, files, html, refused, text};
-use crate::analysis::html::proxy_index;
-use crate::module_id::key_from_request;
-use crate::project_files::{PUBLIC_DIR, Refusal, file_for_url};
 use crate::server::DevServer;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use metamon_compile::ModuleKind;
+use metamon_project::analysis::html::proxy_index;
+use metamon_project::files::{PUBLIC_DIR, Refusal, file_for_url};
+use metamon_project::module_id::key_from_request;
 use std::sync::Arc;
 
 pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Response {

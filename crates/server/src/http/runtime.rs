@@ -2,15 +2,15 @@
 //! bare imports (`react`…) point at the pre-bundled dependencies like the app's own.
 
 use super::{JS, modules, refused, text};
-use crate::analysis::pages::ROUTES_KEY;
 use crate::graph::Transformed;
-use crate::project_files::Refusal;
-use crate::runtime_files;
 use crate::server::DevServer;
 use crate::transform::runtime_imports;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use metamon_project::analysis::pages::ROUTES_KEY;
+use metamon_project::files::Refusal;
+use metamon_project::runtime_files;
 use std::sync::Arc;
 
 pub async fn handle(State(server): State<Arc<DevServer>>, Path(name): Path<String>) -> Response {

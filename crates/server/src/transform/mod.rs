@@ -4,26 +4,25 @@
 //! through a bridge (`bridge.rs`) → record in the graph; render (`render.rs`) writes the
 //! import URLs in when the module is served.
 
-mod bridge;
-mod load;
 mod render;
 mod resolve;
 
 pub use render::render;
 pub use resolve::runtime_imports;
 
-use crate::analysis::{glob_import, imports, pages};
 use crate::channel::HmrChannel;
 use crate::deps::Deps;
 use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
-use crate::module_id::{relative_file, split_key};
-use crate::project_files::{self, file_for_url};
-use crate::settings::Settings;
 use metamon_compile::{
     Compiled, Diagnostic, Framework, ModuleKind, Options, WorkerPool, css_module_js,
     inline_source_map, line_column, module_kind,
 };
 use metamon_config::Config;
+use metamon_project::analysis::{glob_import, imports, pages};
+use metamon_project::files::{self as project_files, file_for_url};
+use metamon_project::module_id::{relative_file, split_key};
+use metamon_project::settings::Settings;
+use metamon_project::{bridge, load};
 use oxc_resolver::{ResolveOptions, Resolver};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};

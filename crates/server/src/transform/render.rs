@@ -1,11 +1,11 @@
 //! Render: the served text of a module. Import URLs are written in at serve time, so that
 //! importers always point at the freshest copy (`?t=`) of what they import.
 
-use crate::analysis::imports::Bindings;
 use crate::deps::DepsMetadata;
 use crate::graph::{Graph, ImportTarget, Transformed};
-use crate::module_id::with_timestamp;
 use metamon_compile::js_string;
+use metamon_project::analysis::imports::Bindings;
+use metamon_project::module_id::with_timestamp;
 
 /// The served text of a module: imports pointed at URLs (fresh copies stamped `?t=`), CommonJS
 /// dependencies bound through their default export, `import.meta.hot` set up (unless `key` is

@@ -1,11 +1,11 @@
 //! Resolve: an import specifier written in a module becomes a graph key, a pre-bundled
 //! dependency or a fixed URL.
 
-use crate::analysis::imports;
 use crate::graph::ImportTarget;
-use crate::module_id::split_key;
-use crate::runtime_files;
 use metamon_compile::{ModuleKind, Options, module_kind};
+use metamon_project::analysis::imports;
+use metamon_project::module_id::split_key;
+use metamon_project::runtime_files;
 use oxc_resolver::Resolver;
 use std::path::Path;
 
@@ -44,7 +44,7 @@ pub fn resolve(
         .resolve(base, &request)
         .map_err(|error| format!("cannot resolve `{specifier}`: {error}"))?;
     // The resolver follows symlinks itself (cached): its path is the real one.
-    let url = crate::project_files::url_of(resolution.path(), root).ok_or_else(|| {
+    let url = metamon_project::files::url_of(resolution.path(), root).ok_or_else(|| {
         format!("`{specifier}` is outside the project root, which is all the dev server serves")
     })?;
     let kind = module_kind(&url, options);

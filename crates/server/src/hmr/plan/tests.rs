@@ -27,7 +27,10 @@ fn graph_of(modules: &[(&str, &[&str], bool, &[&str])]) -> Graph {
 }
 
 fn file(key: &str) -> PathBuf {
-    PathBuf::from(format!("/app{}", crate::module_id::split_key(key).0))
+    PathBuf::from(format!(
+        "/app{}",
+        metamon_project::module_id::split_key(key).0
+    ))
 }
 
 fn boundaries(propagation: &Propagation) -> Vec<(&str, &str)> {

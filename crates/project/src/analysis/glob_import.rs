@@ -3,7 +3,7 @@
 //! imports). Options: `eager`, `import` (one export instead of the namespace), `query` (`?raw`,
 //! `?url`…). The module keeps its patterns so adding or removing a matching file updates it.
 
-use crate::project_files::relative_to_root;
+use crate::files::relative_to_root;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{

@@ -1,0 +1,12 @@
+//! The app as metamon sees it, shared by `metamon dev` and `metamon build`: which files it is
+//! made of and how URLs name them (`files`, `module_id`), its settings (`settings`), the
+//! embedded browser runtime (`runtime_files`), pure analysers of its modules (`analysis`), and
+//! one module loaded and compiled by key (`load`, with `bridge` for cross-framework imports).
+
+pub mod analysis;
+pub mod bridge;
+pub mod files;
+pub mod load;
+pub mod module_id;
+pub mod runtime_files;
+pub mod settings;
