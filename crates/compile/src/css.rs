@@ -36,13 +36,65 @@ pub fn compile_css(
     css_module: bool,
     targets: &[String],
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    let options = ParserOptions {
-        filename: file.to_string(),
-        css_modules: css_module.then(Config::default),
-        ..ParserOptions::default()
-    };
-    let mut sheet = StyleSheet::parse(source, options)
-        .map_err(|error| css_error("css::syntax", file, "invalid CSS: ", error))?;
+    let sheet = stylesheet(file, source, css_module, targets)?;
+    Ok(Compiled {
+        code: css_module_js(file, &sheet.css, sheet.classes.as_ref(), &sheet.imports),
+        ..Compiled::default()
+    })
+}
+
+/// For a production build: a module that only exports the class names (and imports the
+/// sheets it `@import`s); the CSS itself goes out as `css`, to be extracted per chunk.
+pub fn extract_css(
+    file: &str,
+    source: &str,
+    css_module: bool,
+    targets: &[String],
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let sheet = stylesheet(file, source, css_module, targets)?;
+    let imports: String = sheet
+        .imports
+        .iter()
+        .map(|url| format!("import {};\n", Value::from(url.as_str())))
+        .collect();
+    let classes = sheet
+        .classes
+        .map_or_else(|| "{}".to_string(), |classes| classes.to_string());
+    Ok(Compiled {
+        code: format!("{imports}export default {classes};\n"),
+        css: Some(sheet.css),
+        ..Compiled::default()
+    })
+}
+
+/// Minifies CSS (a chunk's extracted stylesheets, joined), lowered for `targets`.
+pub fn minify_css(file: &str, css: &str, targets: &[String]) -> Result<String, Vec<Diagnostic>> {
+    let mut sheet = StyleSheet::parse(
+        css,
+        ParserOptions {
+            filename: file.to_string(),
+            ..ParserOptions::default()
+        },
+    )
+    .map_err(|error| css_error("css::syntax", file, "invalid CSS: ", error))?;
+    let targets = browser_targets(file, targets)?;
+    sheet
+        .minify(MinifyOptions {
+            targets,
+            ..MinifyOptions::default()
+        })
+        .map_err(|error| css_error("css::transform", file, "", error))?;
+    let printed = sheet
+        .to_css(PrinterOptions {
+            minify: true,
+            targets,
+            ..PrinterOptions::default()
+        })
+        .map_err(|error| css_error("css::print", file, "", error))?;
+    Ok(printed.code)
+}
+
+fn browser_targets(file: &str, targets: &[String]) -> Result<Targets, Vec<Diagnostic>> {
     let browsers = if targets.is_empty() {
         None
     } else {
@@ -56,11 +108,34 @@ pub fn compile_css(
             )]
         })?
     };
-    let targets = Targets {
+    Ok(Targets {
         browsers,
         ..Targets::default()
+    })
+}
+
+/// A stylesheet printed: its CSS, CSS-module class names, and the sheets it `@import`s.
+struct Printed {
+    css: String,
+    classes: Option<Value>,
+    imports: Vec<String>,
+}
+
+fn stylesheet(
+    file: &str,
+    source: &str,
+    css_module: bool,
+    targets: &[String],
+) -> Result<Printed, Vec<Diagnostic>> {
+    let options = ParserOptions {
+        filename: file.to_string(),
+        css_modules: css_module.then(Config::default),
+        ..ParserOptions::default()
     };
-    if browsers.is_some() {
+    let mut sheet = StyleSheet::parse(source, options)
+        .map_err(|error| css_error("css::syntax", file, "invalid CSS: ", error))?;
+    let targets = browser_targets(file, targets)?;
+    if targets.browsers.is_some() {
         // Adds vendor prefixes and lowers what the targets lack (leaves the rest as written).
         sheet
             .minify(MinifyOptions {
@@ -101,9 +176,10 @@ pub fn compile_css(
                 .collect::<Map<_, _>>(),
         )
     });
-    Ok(Compiled {
-        code: css_module_js(file, &css, classes.as_ref(), &imports),
-        ..Compiled::default()
+    Ok(Printed {
+        css,
+        classes,
+        imports,
     })
 }
 

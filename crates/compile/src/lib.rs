@@ -11,7 +11,7 @@ mod script;
 mod typescript;
 mod worker;
 
-pub use css::{compile_css, css_module_js};
+pub use css::{compile_css, css_module_js, extract_css, minify_css};
 pub use frameworks::{Descriptor, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
 pub use script::{ScriptOptions, compile_script};
@@ -74,6 +74,9 @@ pub struct Options {
     /// JSX through React's development runtime (`jsxDEV` with file, line and column of each
     /// element). React 19 ignores that source information, so the server turns it off there.
     pub jsx_dev_runtime: bool,
+    /// Development output (framework dev builds, local-state instrumentation, CSS injected
+    /// by the module); `false` for a production build (CSS extracted, no dev-only code).
+    pub dev: bool,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -87,7 +90,16 @@ impl Options {
             solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid"),
             css_targets: Vec::new(),
             jsx_dev_runtime: true,
+            dev: true,
         }
+    }
+
+    /// The options of a production build: no HMR, production JSX and framework output.
+    pub fn production(mut self) -> Self {
+        self.hmr = false;
+        self.dev = false;
+        self.jsx_dev_runtime = false;
+        self
     }
 }
 
@@ -170,7 +182,12 @@ pub fn compile(
         }
         ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte => {
             let framework = descriptor(kind.framework(file).unwrap_or(Framework::Solid));
-            let carried = mtm::carry_local_state(source, framework);
+            // Local state is carried across hot updates: dev only.
+            let carried = if options.dev {
+                mtm::carry_local_state(source, framework)
+            } else {
+                source.to_string()
+            };
             mtm::compile_component(framework, file, path, &carried, source, options, worker)
         }
         ModuleKind::Css => compile_stylesheet(file, path, source, options, worker),
@@ -203,12 +220,17 @@ pub fn compile_stylesheet(
     worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let css_module = file.contains(".module.");
+    let print = if options.dev {
+        compile_css
+    } else {
+        extract_css
+    };
     if file.ends_with(".css") {
-        return compile_css(file, source, css_module, &options.css_targets);
+        return print(file, source, css_module, &options.css_targets);
     }
     let preprocessed =
         worker.compile_framework(WorkerKind::Style, file, path, source, source, options)?;
-    let mut compiled = compile_css(file, &preprocessed.code, css_module, &options.css_targets)?;
+    let mut compiled = print(file, &preprocessed.code, css_module, &options.css_targets)?;
     compiled.file_deps = preprocessed.file_deps;
     Ok(compiled)
 }

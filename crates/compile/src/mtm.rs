@@ -35,8 +35,11 @@ pub(crate) fn compile_mtm(
     let framework = descriptor(parsed.target);
     let mut compiled = match framework.body {
         BodyShape::Module => {
-            let (body, instrumented) =
-                local_state::instrument(&padded, (0, padded.len()), framework);
+            let (body, instrumented) = if options.dev {
+                local_state::instrument(&padded, (0, padded.len()), framework)
+            } else {
+                (padded.clone(), false)
+            };
             let mut prelude = prelude(&parsed, &top_level_bindings(&padded));
             if instrumented {
                 prelude.push_str(framework.local_state.imports);
@@ -46,7 +49,7 @@ pub(crate) fn compile_mtm(
         }
         BodyShape::SingleFile { .. } | BodyShape::Markup => {
             let instance = framework.body.instance_script().unwrap_or_default();
-            let source = inject_into_sfc(&padded, &parsed, instance);
+            let source = inject_into_sfc(&padded, &parsed, instance, options.dev);
             compile_component(framework, file, path, &source, &original, options, worker)?
         }
     };
@@ -160,11 +163,12 @@ fn inject_into_script(padded: &str, prelude: &str) -> String {
 
 /// Vue and Svelte bodies are whole components: the prelude goes right after the instance
 /// `<script …>` tag (on the same line), or into a new `<script>` on the blank first line.
-fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str) -> String {
+fn inject_into_sfc(padded: &str, parsed: &MtmFile, setup_attribute: &str, dev: bool) -> String {
     let framework = descriptor(parsed.target);
     let (instrumented, carried) = match find_instance_script(padded, setup_attribute) {
-        Some((_, start, end)) => local_state::instrument(padded, (start, end), framework),
-        None => (padded.to_string(), false),
+        // Local state is carried across hot updates: dev only.
+        Some((_, start, end)) if dev => local_state::instrument(padded, (start, end), framework),
+        _ => (padded.to_string(), false),
     };
     let padded = instrumented.as_str();
     let script = find_instance_script(padded, setup_attribute);

@@ -86,7 +86,7 @@ impl WorkerPool {
         };
         let request = json!({
             "id": id, "kind": kind.name(), "filename": path, "source": source,
-            "root": options.root, "dev": true, "hmr": options.hmr,
+            "root": options.root, "dev": options.dev, "hmr": options.hmr,
         });
         let response = self
             .request(&request, &options.root)

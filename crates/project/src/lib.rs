@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod bridge;
+pub mod components;
 pub mod files;
 pub mod load;
 pub mod module_id;

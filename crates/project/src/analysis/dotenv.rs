@@ -58,6 +58,38 @@ pub fn parse(text: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// What `import.meta.env` exposes besides `DEV`, `MODE`…: as in Vite, the `VITE_` (and
+/// `METAMON_`) variables of `.env`, `.env.local`, `.env.<mode>`, `.env.<mode>.local` (later
+/// files win) and of the process's own environment (which wins over the files). Nothing else.
+pub fn exposed_variables(
+    root: &std::path::Path,
+    mode: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let exposed = |key: &str| key.starts_with("VITE_") || key.starts_with("METAMON_");
+    let mut env = serde_json::Map::new();
+    for name in [
+        ".env".to_string(),
+        ".env.local".to_string(),
+        format!(".env.{mode}"),
+        format!(".env.{mode}.local"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
+            continue;
+        };
+        for (key, value) in parse(&text) {
+            if exposed(&key) {
+                env.insert(key, value.into());
+            }
+        }
+    }
+    for (key, value) in std::env::vars() {
+        if exposed(&key) {
+            env.insert(key, value.into());
+        }
+    }
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse;

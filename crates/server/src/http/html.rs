@@ -35,32 +35,8 @@ fn inline_json(value: &serde_json::Value) -> String {
     value.to_string().replace("</", "<\\/")
 }
 
-/// What `import.meta.env` exposes besides `DEV`, `MODE`…: as in Vite, the `VITE_` (and
-/// `METAMON_`) variables of `.env`, `.env.local`, `.env.development`, `.env.development.local`
-/// (later files win) and of the server's own environment (which wins over the files). Read
-/// with each page load, so an edited `.env` applies on reload.
+/// The `VITE_`/`METAMON_` variables of the development `.env` files, read with each page load
+/// (an edited `.env` applies on reload).
 fn client_env(root: &Path) -> serde_json::Value {
-    let exposed = |key: &str| key.starts_with("VITE_") || key.starts_with("METAMON_");
-    let mut env = serde_json::Map::new();
-    for name in [
-        ".env",
-        ".env.local",
-        ".env.development",
-        ".env.development.local",
-    ] {
-        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
-            continue;
-        };
-        for (key, value) in dotenv::parse(&text) {
-            if exposed(&key) {
-                env.insert(key, value.into());
-            }
-        }
-    }
-    for (key, value) in std::env::vars() {
-        if exposed(&key) {
-            env.insert(key, value.into());
-        }
-    }
-    serde_json::Value::Object(env)
+    serde_json::Value::Object(dotenv::exposed_variables(root, "development"))
 }

@@ -14,15 +14,15 @@ use crate::channel::HmrChannel;
 use crate::deps::Deps;
 use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
 use metamon_compile::{
-    Compiled, Diagnostic, Framework, ModuleKind, Options, WorkerPool, css_module_js,
-    inline_source_map, line_column, module_kind,
+    Compiled, Diagnostic, Framework, Options, WorkerPool, css_module_js, inline_source_map,
+    line_column,
 };
 use metamon_config::Config;
 use metamon_project::analysis::{glob_import, imports, pages};
 use metamon_project::files::{self as project_files, file_for_url};
 use metamon_project::module_id::{relative_file, split_key};
 use metamon_project::settings::Settings;
-use metamon_project::{bridge, load};
+use metamon_project::{bridge, components, load};
 use oxc_resolver::{ResolveOptions, Resolver};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -344,66 +344,20 @@ impl Pipeline {
     /// The framework a module's components belong to, from its path (and a `.mtm` file's
     /// frontmatter); `None` for plain scripts.
     pub fn framework_of(&self, url_path: &str) -> Option<Framework> {
-        let kind = module_kind(url_path, &self.options())?;
-        if kind != ModuleKind::Mtm {
-            return kind.framework(url_path);
-        }
-        // The last good transform knows its target: no need to read the file again.
-        if let Some(transformed) = self
-            .graph()
-            .get(url_path)
-            .and_then(|node| node.fresh().cloned())
+        // The last good transform of a `.mtm` file knows its target: no need to read it again.
+        if url_path.ends_with(".mtm")
+            && let Some(transformed) = self
+                .graph()
+                .get(url_path)
+                .and_then(|node| node.fresh().cloned())
         {
             return transformed.framework;
         }
-        let file = file_for_url(&self.root, url_path).ok()?;
-        let bytes = std::fs::read(file).ok()?;
-        metamon_mtm::parse(url_path, &bytes)
-            .ok()
-            .map(|parsed| parsed.target)
+        components::framework_of_file(&self.root, url_path, &self.options())
     }
 
     /// The routes table, from the component files under `pages/` and `layouts/`.
     fn routes_module(&self) -> String {
-        let pages = self.component_files("pages");
-        let layouts = self.component_files("layouts");
-        pages::routes_module(&pages, &layouts)
-    }
-
-    /// The component files under `root/<folder>`, sorted by URL.
-    fn component_files(&self, folder: &str) -> Vec<pages::ComponentFile> {
-        let options = self.options();
-        let mut files: Vec<pages::ComponentFile> =
-            project_files::source_files(&self.root, &self.root.join(folder))
-                .iter()
-                .filter_map(|path| project_files::url_of(path, &self.root))
-                .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
-                .filter_map(|url| {
-                    let framework = self.framework_of(&url)?.to_string();
-                    let (route, layout) = page_frontmatter(&self.root, &url);
-                    Some(pages::ComponentFile {
-                        url,
-                        framework,
-                        route,
-                        layout,
-                    })
-                })
-                .collect();
-        files.sort_by(|a, b| a.url.cmp(&b.url));
-        files
-    }
-}
-
-/// A `.mtm` page's `route:` and `layout:`.
-fn page_frontmatter(root: &Path, url: &str) -> (Option<String>, Option<String>) {
-    if !url.ends_with(".mtm") {
-        return (None, None);
-    }
-    let Ok(bytes) = std::fs::read(root.join(url.trim_start_matches('/'))) else {
-        return (None, None);
-    };
-    match metamon_mtm::parse(url, &bytes) {
-        Ok(parsed) => (parsed.route, parsed.layout),
-        Err(_) => (None, None),
+        components::routes_module(&self.root, &self.options(), |url| self.framework_of(url))
     }
 }
