@@ -46,6 +46,32 @@ pub struct Config {
     pub solid_include: Vec<String>,
     /// Browserslist queries that CSS is lowered for (nesting, vendor prefixes); empty: as written.
     pub css_targets: Vec<String>,
+    /// The public path the built app is served from (`/`, `/sub/`), as Vite's `base`.
+    pub base: String,
+    /// `metamon build`'s options.
+    pub build: BuildConfig,
+}
+
+/// `metamon build`'s options, named as in Vite's `build.*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct BuildConfig {
+    /// Where the build goes, relative to the root.
+    pub out_dir: String,
+    /// Write `.map` files next to the JS and CSS.
+    pub sourcemap: bool,
+    /// Imported assets smaller than this many bytes are inlined as data URLs.
+    pub assets_inline_limit: usize,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self {
+            out_dir: "dist".into(),
+            sourcemap: false,
+            assets_inline_limit: 4096,
+        }
+    }
 }
 
 impl Default for Config {
@@ -73,6 +99,8 @@ impl Default for Config {
                 "**/*.solid.{jsx,tsx}".into(),
             ],
             css_targets: Vec::new(),
+            base: "/".into(),
+            build: BuildConfig::default(),
         }
     }
 }

@@ -82,6 +82,112 @@ pub fn inline_script(page: &str, index: usize) -> Option<String> {
     ))
 }
 
+/// A start tag of the page: where it is and its attributes (names lower-cased, values as
+/// written, unquoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub range: Range<usize>,
+    pub attributes: Vec<(String, String)>,
+}
+
+impl Tag {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Every `<name …>` start tag of the page, in order (not inside comments).
+pub fn start_tags(page: &str, name: &str) -> Vec<Tag> {
+    let lower = page.to_ascii_lowercase();
+    let open = format!("<{name}");
+    let mut tags = Vec::new();
+    let mut from = 0;
+    while let Some(start) = lower[from..].find(&open).map(|at| at + from) {
+        let after = start + open.len();
+        let boundary = lower[after..].chars().next();
+        if !matches!(boundary, Some(c) if c.is_whitespace() || c == '>' || c == '/') {
+            from = after;
+            continue;
+        }
+        if lower[..start].rfind("<!--") > lower[..start].rfind("-->") {
+            // Inside a comment.
+            from = after;
+            continue;
+        }
+        let Some(end) = lower[after..].find('>').map(|at| at + after + 1) else {
+            break;
+        };
+        tags.push(Tag {
+            range: start..end,
+            attributes: attributes(&page[after..end - 1]),
+        });
+        from = end;
+    }
+    tags
+}
+
+/// `type="module" src=/a.js defer` → pairs (a bare attribute has an empty value).
+fn attributes(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_end_matches('/').trim();
+    while !rest.is_empty() {
+        let name_end = rest
+            .find(|c: char| c.is_whitespace() || c == '=')
+            .unwrap_or(rest.len());
+        let name = rest[..name_end].to_ascii_lowercase();
+        rest = rest[name_end..].trim_start();
+        let mut value = String::new();
+        if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            let (text, remaining) = match after.chars().next() {
+                Some(quote @ ('"' | '\'')) => {
+                    let close = after[1..].find(quote).map_or(after.len(), |at| at + 1);
+                    (&after[1..close], after.get(close + 1..).unwrap_or(""))
+                }
+                _ => {
+                    let end = after.find(char::is_whitespace).unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            value = text.to_string();
+            rest = remaining.trim_start();
+        }
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// The page's `<script type="module" src>` tags.
+pub fn module_scripts(page: &str) -> Vec<Tag> {
+    start_tags(page, "script")
+        .into_iter()
+        .filter(|tag| tag.attribute("type") == Some("module") && tag.attribute("src").is_some())
+        .collect()
+}
+
+/// The page's `<link rel="stylesheet" href>` tags.
+pub fn stylesheet_links(page: &str) -> Vec<Tag> {
+    start_tags(page, "link")
+        .into_iter()
+        .filter(|tag| {
+            tag.attribute("rel").is_some_and(|rel| {
+                rel.split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("stylesheet"))
+            }) && tag.attribute("href").is_some()
+        })
+        .collect()
+}
+
+/// The number of inline module scripts of the page.
+pub fn inline_script_count(page: &str) -> usize {
+    inline_module_scripts(page).len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +213,21 @@ mod tests {
         assert_eq!(inline_script(PAGE, 2), None);
         assert_eq!(proxy_index("html-proxy&index=1.js"), Some(1));
         assert_eq!(proxy_index("import"), None);
+    }
+
+    #[test]
+    fn entry_tags() {
+        let page = "<head><!-- <script type=module src=/old.js></script> -->\n<link rel=\"stylesheet\" href='/a.css?x=1'><link rel=icon href=/f.svg>\n<script type=\"module\" src=\"/src/main.jsx\"></script><scripts></head>";
+        let scripts = module_scripts(page);
+        assert_eq!(scripts.len(), 1);
+        assert_eq!(scripts[0].attribute("src"), Some("/src/main.jsx"));
+        assert_eq!(
+            &page[scripts[0].range.clone()],
+            "<script type=\"module\" src=\"/src/main.jsx\">"
+        );
+        let links = stylesheet_links(page);
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].attribute("href"), Some("/a.css?x=1"));
+        assert_eq!(inline_script_count(PAGE), 2);
     }
 }
