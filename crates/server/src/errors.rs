@@ -45,6 +45,7 @@ impl ErrorBoard {
                     column: d.column,
                     message: d.message.clone(),
                     frame: d.frame(&source),
+                    module: (d.file != metamon_config::FILE_NAME).then(|| format!("/{}", d.file)),
                 }
             })
             .collect();

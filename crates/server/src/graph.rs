@@ -33,6 +33,12 @@ pub struct Transformed {
     pub self_accepting: bool,
     /// Graph keys of the dependencies this module accepts updates of.
     pub accepted_deps: Vec<String>,
+    /// The literals of `import.meta.hot.accept('./dep')` and the dependency's key, written over
+    /// them when served (the page compares them with the updates' paths).
+    pub accepted_literals: Vec<((usize, usize), String)>,
+    /// An asset served as its URL (`?url`, or an image imported from JS): its URL, which gets
+    /// the module's `?t=` version once the file changed, so the page fetches the new file.
+    pub asset_url: Option<String>,
     /// CSS the framework compiler extracted, served as `<key>?css`.
     pub css: Option<String>,
     /// `//# sourceMappingURL=…` (inline), or empty.

@@ -43,6 +43,16 @@ pub fn propagate_invalidated(graph: &Graph, key: &str) -> Option<Propagation> {
     walk_importers(graph, key, node, &mut propagation, &mut visited).then_some(propagation)
 }
 
+/// Whether an invalidation's propagation comes back to the module that invalidated first (an
+/// import cycle whose modules all invalidate): then it would go round for ever, and the page
+/// reloads instead.
+pub fn returns_to_first_invalidated(propagation: &Propagation, first_invalidated_by: &str) -> bool {
+    propagation
+        .boundaries
+        .iter()
+        .any(|boundary| boundary.accepted == first_invalidated_by)
+}
+
 fn walk(
     graph: &Graph,
     key: &str,

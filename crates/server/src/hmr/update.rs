@@ -128,6 +128,7 @@ async fn update_file(
                 path: path.clone(),
                 accepted_path: path,
                 timestamp,
+                first_invalidated_by: None,
             });
             plan.files.push(relative.clone());
             errors.clear(&relative);
@@ -165,7 +166,8 @@ async fn update_file(
             plan_module(&mut plan, pipeline, key, timestamp);
             continue;
         };
-        if previous.code == transformed.code {
+        // An asset's module is its URL, unchanged: the new file still needs a new version.
+        if previous.code == transformed.code && transformed.asset_url.is_none() {
             continue;
         }
         if previous.framework == transformed.framework {
@@ -230,14 +232,24 @@ async fn refresh_routes(pipeline: &Arc<Pipeline>, timestamp: u64) -> Option<Upda
 }
 
 /// A page could not apply an update in place (`import.meta.hot.invalidate()`): the update goes
-/// to the module's importers, or the page reloads.
-pub fn invalidate(pipeline: &Pipeline, url: &str) -> HmrPayload {
+/// to the module's importers, or the page reloads. `first_invalidated_by` is the module whose
+/// invalidation started the chain: reaching it again means a cycle of invalidations.
+pub fn invalidate(
+    pipeline: &Pipeline,
+    url: &str,
+    first_invalidated_by: Option<&str>,
+) -> HmrPayload {
     let key = metamon_project::module_id::key_from_url(url);
+    let first =
+        first_invalidated_by.map_or_else(|| key.clone(), metamon_project::module_id::key_from_url);
     let timestamp = now_ms();
     let mut graph = pipeline.graph();
     let propagation = plan::propagate_invalidated(&graph, &key);
-    match propagation {
-        Some(propagation) if !propagation.boundaries.is_empty() => {
+    let reason = match propagation {
+        Some(propagation)
+            if !propagation.boundaries.is_empty()
+                && !plan::returns_to_first_invalidated(&propagation, &first) =>
+        {
             graph.stamp(&propagation.stamped, timestamp);
             let boundaries: Vec<&str> = propagation
                 .boundaries
@@ -251,18 +263,23 @@ pub fn invalidate(pipeline: &Pipeline, url: &str) -> HmrPayload {
             );
             let mut plan = Plan::default();
             plan.add_propagation(&key, Some(&propagation), timestamp);
-            HmrPayload::Update {
-                updates: plan.updates,
+            let updates = plan
+                .updates
+                .into_iter()
+                .map(|update| Update {
+                    first_invalidated_by: Some(first.clone()),
+                    ..update
+                })
+                .collect();
+            return HmrPayload::Update {
+                updates,
                 files: Vec::new(),
                 timing: None,
-            }
+            };
         }
-        _ => {
-            println!(
-                "  page reload {} (invalidated)",
-                key.trim_start_matches('/')
-            );
-            HmrPayload::FullReload { path: key }
-        }
-    }
+        Some(propagation) if !propagation.boundaries.is_empty() => "circular import invalidate",
+        _ => "invalidated",
+    };
+    println!("  page reload {} ({reason})", key.trim_start_matches('/'));
+    HmrPayload::FullReload { path: key }
 }

@@ -256,3 +256,21 @@ fn a_batch_becomes_one_message() {
         "a reload wins over the hot updates of the same batch"
     );
 }
+
+#[test]
+fn invalidations_round_an_import_cycle_end_where_they_started() {
+    // child ⇄ parent, both self-accepting and both invalidating in their accept callbacks.
+    let graph = graph_of(&[
+        ("/index.js", &["/parent.js"], false, &[]),
+        ("/parent.js", &["/child.js"], true, &[]),
+        ("/child.js", &["/parent.js"], true, &[]),
+    ]);
+    // child invalidates first: parent takes it, the walk has not come back yet.
+    let from_child = propagate_invalidated(&graph, "/child.js").unwrap();
+    assert_eq!(boundaries(&from_child), [("/parent.js", "/parent.js")]);
+    assert!(!returns_to_first_invalidated(&from_child, "/child.js"));
+    // parent invalidates in turn: child would take it again, so the page reloads.
+    let from_parent = propagate_invalidated(&graph, "/parent.js").unwrap();
+    assert_eq!(boundaries(&from_parent), [("/child.js", "/child.js")]);
+    assert!(returns_to_first_invalidated(&from_parent, "/child.js"));
+}
