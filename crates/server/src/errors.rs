@@ -67,6 +67,11 @@ impl ErrorBoard {
         }
     }
 
+    /// The files that currently fail, root-relative.
+    pub fn files(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
