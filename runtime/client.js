@@ -98,7 +98,6 @@ const messageHandlers = {
     console.log('[metamon] connected.');
     debugState.connected = true;
     flushMessageBuffer();
-    hmrClient.notifyListeners('ws:connect', payload);
   },
 
   /** @param {UpdatePayload} payload */
@@ -159,13 +158,27 @@ const messageHandlers = {
 
   /** @param {ErrorsPayload} payload */
   async errors(payload) {
-    showErrors(payload.errors || []);
-    dispatchWindowEvent('metamon:errors', { errors: payload.errors || [] }); // for introspection
-    await hmrClient.notifyListeners('error', payload);
+    const errors = payload.errors || [];
+    const before = new Set((debugState.serverErrors || []).map(errorKey));
+    showErrors(errors);
+    dispatchWindowEvent('metamon:errors', { errors }); // for introspection
+    // Vite's `vite:error` payload, once for each error new to the list.
+    for (const error of errors) {
+      if (before.has(errorKey(error))) continue;
+      const err = {
+        message: error.message,
+        stack: '',
+        id: error.file,
+        frame: error.frame,
+        loc: { file: error.file, line: error.line, column: error.column },
+      };
+      await hmrClient.notifyListeners('vite:error', { type: 'error', err });
+    }
   },
 
   /** @param {ViteErrorPayload} payload */
-  error(payload) {
+  async error(payload) {
+    await hmrClient.notifyListeners('vite:error', payload);
     // Vite-style single error: show it too.
     const err = payload.err || payload.error || {};
     showErrors([
@@ -180,6 +193,8 @@ const messageHandlers = {
     ]);
   },
 };
+
+const errorKey = (e) => `${e.file}:${e.line}:${e.column}:${e.message}`;
 
 /**
  * Handles one server → client message (exported for tests/tools); unknown types are ignored.
@@ -203,6 +218,7 @@ if (hasWindow && typeof WebSocket !== 'undefined' && window.location && !g.__MET
   g.__METAMON_CLIENT_STARTED__ = true;
   startSocket({
     onMessage: enqueueMessage,
-    onDisconnect: () => hmrClient.notifyListeners('ws:disconnect', {}),
+    onConnect: (webSocket) => hmrClient.notifyListeners('ws:connect', { webSocket }),
+    onDisconnect: (webSocket) => hmrClient.notifyListeners('ws:disconnect', { webSocket }),
   });
 }

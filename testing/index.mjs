@@ -111,6 +111,26 @@ export async function startDevServer(root, options = {}) {
     root: absRoot,
     process: child,
     output: () => output,
+    /** Sends a custom event to every page: their `import.meta.hot.on(event)` listeners get `data`. */
+    async send(event, data) {
+      const res = await fetch(`${url}/@metamon/events`, { method: 'POST', body: JSON.stringify({ event, data }) });
+      if (!res.ok) throw new Error(`sending ${event} failed: ${res.status} ${await res.text()}`);
+    },
+    /** What pages sent with `import.meta.hot.send` (and `vite:client:connect` / `disconnect`), oldest first: `[{ event, data }]`. */
+    async events() {
+      const res = await fetch(`${url}/@metamon/events`);
+      return res.json();
+    },
+    /** Resolves with the first event named `event` a page sent (`{ event, data }`), polling `events()`. */
+    async waitForEvent(event, { timeout = 15000 } = {}) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const found = (await this.events()).find((e) => e.event === event);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no page sent ${event} within ${timeout} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async close() {
       roots.delete(origin);
       process.off('exit', killOnExit);

@@ -21,10 +21,11 @@ function updateLinkStylesheet(update) {
       cleanUrl(e.href).endsWith(searchUrl),
   );
   if (!el) return Promise.resolve(false);
-  const newPath = withTimestamp(path, timestamp);
   return new Promise((resolve) => {
     const newLinkTag = el.cloneNode();
-    newLinkTag.href = new URL(newPath, el.href).href;
+    // The link's own query (`?param=required`) stays; only the version changes.
+    const current = new URL(el.href);
+    newLinkTag.href = current.origin + withTimestamp(current.pathname + current.search, timestamp) + current.hash;
     let done = false;
     const removeOldEl = () => {
       if (done) return;

@@ -161,6 +161,44 @@ export function hasErrorOverlay() {
 
 let clientErrorList = [];
 
+// The paths of what this page has requested (module scripts, stylesheets, the page itself): a
+// server error is this page's when it names a module the page loaded, so a broken file that
+// only another page (or no page) uses stays in the terminal.
+const loadedPaths = new Set();
+function noteLoaded(url) {
+  try {
+    const parsed = new URL(url, location.href);
+    if (parsed.origin !== location.origin) return false;
+    const path = decodeURIComponent(parsed.pathname);
+    if (loadedPaths.has(path)) return false;
+    loadedPaths.add(path);
+    if (path.endsWith('/')) loadedPaths.add(path + 'index.html');
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (hasDocument && typeof location !== 'undefined' && typeof PerformanceObserver !== 'undefined') {
+  noteLoaded(location.href);
+  try {
+    new PerformanceObserver((list) => {
+      let added = false;
+      for (const entry of list.getEntries()) added = noteLoaded(entry.name) || added;
+      // An import of a failing module: its error joins the overlay.
+      if (added && (debugState.serverErrors || []).some((e) => e.module && loadedPaths.has(e.module))) renderErrors();
+    }).observe({ type: 'resource', buffered: true });
+  } catch {
+    // No resource timing: every error is shown.
+    loadedPaths.clear();
+  }
+}
+
+/** Whether a server error belongs on this page: errors without a module (the config) always do. */
+export function isThisPagesError(error) {
+  if (!error.module || !loadedPaths.size) return true;
+  return loadedPaths.has(error.module);
+}
+
 /**
  * Shows the server's `errors` ([{kind, file, line, column, message, frame}]) merged with the
  * client's own (failed updates: runtime errors, timeouts) in one overlay; no errors (or
@@ -179,7 +217,7 @@ export function setClientErrors(errors) {
 
 let lastLogged = '';
 function renderErrors() {
-  const all = [...(debugState.serverErrors || []), ...clientErrorList];
+  const all = [...(debugState.serverErrors || []).filter(isThisPagesError), ...clientErrorList];
   const text = errorsToText(all);
   if (all.length && text !== lastLogged) console.error('[metamon] errors:\n' + text);
   lastLogged = text;

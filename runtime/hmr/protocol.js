@@ -21,7 +21,7 @@
  * @property {string} path
  * @property {string} acceptedPath
  * @property {number} timestamp
- * @property {string} [firstInvalidatedBy] only set by a client (hot.invalidate), never sent
+ * @property {string} [firstInvalidatedBy] on updates caused by `hot.invalidate()`: the module that invalidated first
  */
 
 /**
@@ -68,6 +68,7 @@
  * @property {string} frame
  * @property {string} [phase]
  * @property {number} [timestamp]
+ * @property {string} [module] server errors: the module a page must have loaded to show it (absent: every page)
  */
 
 /**
@@ -77,8 +78,8 @@
  */
 
 /**
- * A custom event for `hot.on(event)` listeners. Not sent by Metamon's server; handled for
- * tools and plugins speaking Vite's protocol.
+ * A custom event for `hot.on(event)` listeners, sent by the server when a tool or test posts
+ * it to `/@metamon/events`.
  * @typedef {{ type: 'custom', event: string, data?: any }} CustomPayload
  */
 

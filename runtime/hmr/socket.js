@@ -28,8 +28,8 @@ export function flushMessageBuffer() {
   while (messageBuffer.length) socket.send(messageBuffer.shift());
 }
 
-/** @type {{ onMessage(payload: HMRPayload): void, onDisconnect(): void }} */
-let handlers = { onMessage() {}, onDisconnect() {} };
+/** @type {{ onMessage(payload: HMRPayload): void, onConnect(socket: WebSocket): void, onDisconnect(socket: WebSocket): void }} */
+let handlers = { onMessage() {}, onConnect() {}, onDisconnect() {} };
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
@@ -64,6 +64,7 @@ function connect() {
     wasConnected = true;
     debugState.connected = true;
     flushMessageBuffer();
+    handlers.onConnect(socket);
   });
   socket.addEventListener('message', (ev) => {
     let payload;
@@ -82,7 +83,7 @@ function connect() {
     closed = true;
     debugState.connected = false;
     if (isUnloading) return;
-    handlers.onDisconnect();
+    handlers.onDisconnect(socket);
     if (!wasConnected) {
       // Never connected (server not ready yet): just try again, no reload.
       setTimeout(connect, 1000);
@@ -105,7 +106,7 @@ function connect() {
  * Connects to the dev server's `/@metamon/ws` and keeps connected: a socket that never opened
  * is retried; one that closes after being open means the server went away, so the page waits
  * for it to answer again and reloads.
- * @param {{ onMessage(payload: HMRPayload): void, onDisconnect(): void }} messageHandlers
+ * @param {{ onMessage(payload: HMRPayload): void, onConnect(socket: WebSocket): void, onDisconnect(socket: WebSocket): void }} messageHandlers
  */
 export function startSocket(messageHandlers) {
   handlers = messageHandlers;

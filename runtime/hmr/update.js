@@ -103,16 +103,23 @@ export class HMRClient {
 
   /** After an update some modules may no longer be imported; clean up their side effects. */
   async prunePaths(paths) {
-    await Promise.all(
-      paths.map((path) => {
-        const disposer = this.disposeMap.get(path);
-        if (disposer) return disposer(this.dataMap.get(path));
-      }),
-    );
-    paths.forEach((path) => {
-      const fn = this.pruneMap.get(path);
-      if (fn) fn(this.dataMap.get(path));
-    });
+    try {
+      await Promise.all(
+        paths.map((path) => {
+          const disposer = this.disposeMap.get(path);
+          if (disposer) return disposer(this.dataMap.get(path));
+        }),
+      );
+      await Promise.all(
+        paths.map((path) => {
+          const fn = this.pruneMap.get(path);
+          if (fn) return fn(this.dataMap.get(path));
+        }),
+      );
+    } finally {
+      // A pruned module that comes back starts with fresh `hot.data`.
+      paths.forEach((path) => this.dataMap.delete(path));
+    }
   }
 
   reportError(phase, update, error) {

@@ -24,6 +24,17 @@ pub fn key_from_request(path: &str, query: Option<&str>) -> String {
     }
 }
 
+/// Whether a request's query asks for a module (`?import`, `?css`, `?raw`, `?url`, `?bridge=…`,
+/// `?html-proxy…`) rather than the file itself with a query of the page's own
+/// (`<link href="/global.css?param=required">`).
+pub fn selects_module(query: &str) -> bool {
+    query.split('&').any(|part| {
+        matches!(part, "import" | "css" | "raw" | "url")
+            || part.starts_with("bridge=")
+            || part.starts_with("html-proxy")
+    })
+}
+
 /// The key of a URL as a page sends it back (`/src/App.jsx?t=1` → `/src/App.jsx`).
 pub fn key_from_url(url: &str) -> String {
     let (path, query) = split_key(url);

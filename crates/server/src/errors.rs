@@ -45,6 +45,7 @@ impl ErrorBoard {
                     column: d.column,
                     message: d.message.clone(),
                     frame: d.frame(&source),
+                    module: (d.file != metamon_config::FILE_NAME).then(|| format!("/{}", d.file)),
                 }
             })
             .collect();
@@ -64,6 +65,11 @@ impl ErrorBoard {
         HmrPayload::Errors {
             errors: self.lock().values().flatten().cloned().collect(),
         }
+    }
+
+    /// The files that currently fail, root-relative.
+    pub fn files(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -33,6 +33,12 @@ pub struct Transformed {
     pub self_accepting: bool,
     /// Graph keys of the dependencies this module accepts updates of.
     pub accepted_deps: Vec<String>,
+    /// The literals of `import.meta.hot.accept('./dep')` and the dependency's key, written over
+    /// them when served (the page compares them with the updates' paths).
+    pub accepted_literals: Vec<((usize, usize), String)>,
+    /// An asset served as its URL (`?url`, or an image imported from JS): its URL, which gets
+    /// the module's `?t=` version once the file changed, so the page fetches the new file.
+    pub asset_url: Option<String>,
     /// CSS the framework compiler extracted, served as `<key>?css`.
     pub css: Option<String>,
     /// `//# sourceMappingURL=…` (inline), or empty.
@@ -84,6 +90,9 @@ pub struct Graph {
     /// Modules that lost their last importer since the last drain (`prune` for the pages).
     pub pruned: Vec<String>,
     by_file: HashMap<PathBuf, HashSet<String>>,
+    /// Modules whose file was deleted, with the time: one that comes back gets a new version,
+    /// so pages fetch it again instead of finding the old instance in their module cache.
+    removed: HashMap<String, u64>,
 }
 
 impl Graph {
@@ -92,7 +101,39 @@ impl Graph {
             .entry(file.to_path_buf())
             .or_default()
             .insert(key.to_string());
-        self.modules.entry(key.to_string()).or_default()
+        let removed_at = self.removed.remove(key);
+        self.modules
+            .entry(key.to_string())
+            .or_insert_with(|| ModuleNode {
+                timestamp: removed_at.unwrap_or(0),
+                ..ModuleNode::default()
+            })
+    }
+
+    /// The modules of a deleted file leave the graph (pages prune them); returns the modules
+    /// that imported them, which must now be compiled again.
+    pub fn remove_file(&mut self, file: &Path, timestamp: u64) -> Vec<String> {
+        let keys = self.by_file.remove(file).unwrap_or_default();
+        let mut importers = HashSet::new();
+        for key in &keys {
+            let Some(node) = self.modules.remove(key) else {
+                continue;
+            };
+            for imported in &node.imports {
+                if let Some(imported) = self.modules.get_mut(imported) {
+                    imported.importers.remove(key);
+                }
+            }
+            importers.extend(node.importers);
+            self.removed.insert(key.clone(), timestamp);
+            self.pruned.push(key.clone());
+        }
+        let mut importers: Vec<String> = importers
+            .into_iter()
+            .filter(|importer| !keys.contains(importer))
+            .collect();
+        importers.sort();
+        importers
     }
 
     pub fn get(&self, key: &str) -> Option<&ModuleNode> {

@@ -25,6 +25,12 @@ pub enum HmrPayload {
     Prune { paths: Vec<String> },
     /// Every file that currently fails, for the overlay (empty: clear it).
     Errors { errors: Vec<ShownError> },
+    /// A custom event for the pages' `import.meta.hot.on(event)` listeners.
+    Custom {
+        event: String,
+        #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+        data: serde_json::Value,
+    },
 }
 
 /// One module to update: `path` is the boundary that accepts the change of `accepted_path`.
@@ -36,6 +42,10 @@ pub struct Update {
     pub path: String,
     pub accepted_path: String,
     pub timestamp: u64,
+    /// On the updates an `invalidate()` causes: the module that invalidated first, so a cycle
+    /// of invalidations ends (the page reloads) instead of going round.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_invalidated_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,14 +74,26 @@ pub struct ShownError {
     pub column: usize,
     pub message: String,
     pub frame: String,
+    /// The module a page must have loaded for this to be its error; absent: every page's
+    /// (the config file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
 }
 
 /// Page → server.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ClientMessage {
-    /// `import.meta.hot.invalidate()`: the module at `path` could not take its update.
-    Invalidate { path: String },
+    /// `import.meta.hot.invalidate()`: the module at `path` could not take its update;
+    /// `first_invalidated_by` is the module whose invalidation led here.
+    #[serde(rename_all = "camelCase")]
+    Invalidate {
+        path: String,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        first_invalidated_by: Option<String>,
+    },
     /// `import.meta.hot.send(event, data)`; `metamon:client-error` reports an error the page
     /// hit while applying an update.
     Custom {
@@ -94,6 +116,7 @@ impl Update {
             path: path.to_string(),
             accepted_path: accepted_path.to_string(),
             timestamp,
+            first_invalidated_by: None,
         }
     }
 }
@@ -137,8 +160,29 @@ mod tests {
             serde_json::from_str::<ClientMessage>(r#"{"type":"invalidate","path":"/a.js"}"#)
                 .unwrap(),
             ClientMessage::Invalidate {
-                path: "/a.js".into()
+                path: "/a.js".into(),
+                message: None,
+                first_invalidated_by: None,
             }
+        );
+        assert_eq!(
+            serde_json::from_str::<ClientMessage>(
+                r#"{"type":"invalidate","path":"/b.js","message":"no","firstInvalidatedBy":"/a.js"}"#
+            )
+            .unwrap(),
+            ClientMessage::Invalidate {
+                path: "/b.js".into(),
+                message: Some("no".into()),
+                first_invalidated_by: Some("/a.js".into()),
+            }
+        );
+        assert_eq!(
+            HmrPayload::Custom {
+                event: "custom:foo".into(),
+                data: serde_json::json!({ "msg": 1 })
+            }
+            .to_json(),
+            r#"{"type":"custom","event":"custom:foo","data":{"msg":1}}"#
         );
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"nope"}"#).is_err());
     }

@@ -2,7 +2,7 @@
 //! pre-bundle), the error board, and the HMR channel to the pages. Each layer gets only what it
 //! needs of it.
 
-use crate::channel::HmrChannel;
+use crate::channel::{HmrChannel, ReceivedEvents};
 use crate::errors::ErrorBoard;
 use crate::hmr;
 use crate::protocol::HmrPayload;
@@ -20,6 +20,8 @@ pub struct DevServer {
     pub pipeline: Arc<Pipeline>,
     pub errors: Arc<ErrorBoard>,
     pub channel: HmrChannel,
+    /// Custom events from the pages (`import.meta.hot.send`).
+    pub received: ReceivedEvents,
 }
 
 impl DevServer {
@@ -33,6 +35,7 @@ impl DevServer {
             errors: Arc::new(ErrorBoard::new(root.clone(), channel.clone())),
             pipeline: Arc::new(Pipeline::new(root, config, channel.clone())),
             channel,
+            received: ReceivedEvents::default(),
         }))
     }
 
@@ -137,8 +140,11 @@ impl DevServer {
     }
 
     /// `import.meta.hot.invalidate()` from a page.
-    pub fn invalidate(&self, url: &str) {
-        self.channel
-            .send(&hmr::update::invalidate(&self.pipeline, url));
+    pub fn invalidate(&self, url: &str, first_invalidated_by: Option<&str>) {
+        self.channel.send(&hmr::update::invalidate(
+            &self.pipeline,
+            url,
+            first_invalidated_by,
+        ));
     }
 }

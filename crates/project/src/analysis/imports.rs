@@ -32,7 +32,16 @@ pub struct Import {
 pub struct Scan {
     pub imports: Vec<Import>,
     pub self_accepting: bool,
-    pub accepted_deps: Vec<String>,
+    pub accepted_deps: Vec<AcceptedDep>,
+}
+
+/// A dependency named in `import.meta.hot.accept('./dep', …)`: the server writes the dependency's
+/// URL over the literal, so the page matches it with the updates it receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedDep {
+    pub specifier: String,
+    /// The string literal, quotes included.
+    pub literal: (usize, usize),
 }
 
 pub fn scan(code: &str) -> Result<Scan, String> {
@@ -106,6 +115,15 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    fn accept_dep(&mut self, dep: &oxc::ast::ast::StringLiteral) {
+        self.scan.accepted_deps.push(AcceptedDep {
+            specifier: dep.value.to_string(),
+            literal: range(dep.span),
+        });
+    }
+}
+
 impl<'a> Visit<'a> for Scanner {
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
         if let Expression::StringLiteral(literal) = &it.source {
@@ -114,16 +132,23 @@ impl<'a> Visit<'a> for Scanner {
         walk::walk_import_expression(self, it);
     }
 
+    // `import.meta.hot?.accept(…)` is a call inside a chain expression.
+    fn visit_chain_expression(&mut self, it: &oxc::ast::ast::ChainExpression<'a>) {
+        if let oxc::ast::ast::ChainElement::CallExpression(call) = &it.expression {
+            self.visit_call_expression(call);
+            return;
+        }
+        walk::walk_chain_expression(self, it);
+    }
+
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         if is_hot_accept(&it.callee) {
             match it.arguments.first() {
-                Some(Argument::StringLiteral(dep)) => {
-                    self.scan.accepted_deps.push(dep.value.to_string())
-                }
+                Some(Argument::StringLiteral(dep)) => self.accept_dep(dep),
                 Some(Argument::ArrayExpression(deps)) => {
                     for element in &deps.elements {
                         if let Some(Expression::StringLiteral(dep)) = element.as_expression() {
-                            self.scan.accepted_deps.push(dep.value.to_string());
+                            self.accept_dep(dep);
                         }
                     }
                 }
@@ -134,7 +159,7 @@ impl<'a> Visit<'a> for Scanner {
     }
 }
 
-/// `import.meta.hot.accept`
+/// `import.meta.hot.accept`, also with optional chaining (`import.meta.hot?.accept`).
 fn is_hot_accept(callee: &Expression) -> bool {
     let Expression::StaticMemberExpression(accept) = callee.without_parentheses() else {
         return false;
@@ -142,7 +167,7 @@ fn is_hot_accept(callee: &Expression) -> bool {
     if accept.property.name != "accept" {
         return false;
     }
-    let Expression::StaticMemberExpression(hot) = &accept.object else {
+    let Expression::StaticMemberExpression(hot) = accept.object.without_parentheses() else {
         return false;
     };
     hot.property.name == "hot" && matches!(&hot.object, Expression::ImportMeta(_))
@@ -167,10 +192,30 @@ mod tests {
         assert_eq!(bindings.default.as_deref(), Some("React"));
         assert_eq!(bindings.named, [("useState".to_string(), "us".to_string())]);
         assert!(scan.self_accepting);
-        assert_eq!(scan.accepted_deps, ["./dep.js"]);
+        let accepted: Vec<&str> = scan
+            .accepted_deps
+            .iter()
+            .map(|d| d.specifier.as_str())
+            .collect();
+        assert_eq!(accepted, ["./dep.js"]);
+        let dep = &scan.accepted_deps[0];
+        assert_eq!(&code[dep.literal.0..dep.literal.1], "'./dep.js'");
         assert_eq!(
             &code[scan.imports[1].literal.0..scan.imports[1].literal.1],
             "'./a.css'"
         );
+    }
+
+    #[test]
+    fn finds_accepts_written_with_optional_chaining() {
+        let code = "import.meta.hot?.accept('./child', ({ foo }) => {});\nimport.meta.hot?.accept();\n(import.meta.hot)?.accept(['./a', './b']);\n";
+        let scan = scan(code).unwrap();
+        let accepted: Vec<&str> = scan
+            .accepted_deps
+            .iter()
+            .map(|d| d.specifier.as_str())
+            .collect();
+        assert_eq!(accepted, ["./child", "./a", "./b"]);
+        assert!(scan.self_accepting);
     }
 }

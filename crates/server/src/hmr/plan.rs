@@ -43,6 +43,21 @@ pub fn propagate_invalidated(graph: &Graph, key: &str) -> Option<Propagation> {
     walk_importers(graph, key, node, &mut propagation, &mut visited).then_some(propagation)
 }
 
+/// Whether an invalidation's propagation comes back to the module that invalidated first (an
+/// import cycle whose modules all invalidate): then it would go round for ever, and the page
+/// reloads instead. `key` is the module that invalidated now: its importers accepting it are
+/// the hand-over, not a return.
+pub fn returns_to_first_invalidated(
+    propagation: &Propagation,
+    key: &str,
+    first_invalidated_by: &str,
+) -> bool {
+    propagation
+        .boundaries
+        .iter()
+        .any(|boundary| boundary.accepted == first_invalidated_by && boundary.accepted != key)
+}
+
 fn walk(
     graph: &Graph,
     key: &str,

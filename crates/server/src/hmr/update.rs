@@ -7,7 +7,6 @@ use crate::errors::ErrorBoard;
 use crate::graph::Transformed;
 use crate::protocol::{HmrPayload, Timing, Update, UpdateKind, now_ms};
 use crate::transform::Pipeline;
-use metamon_compile::Diagnostic;
 use metamon_project::analysis::pages;
 use metamon_project::files::relative_to_root;
 use std::path::PathBuf;
@@ -43,7 +42,26 @@ pub async fn handle_changes(
             })
             .collect()
     };
-    for owner in dependents {
+    // A file that appears may be what a failing module could not resolve: the failing
+    // modules are compiled again (an import of a file created late starts working).
+    let created = files
+        .iter()
+        .any(|file| file.exists() && pipeline.graph().keys_for_file(file).is_empty());
+    if created {
+        // Before any module of the batch resolves its imports again.
+        pipeline.clear_resolver_cache();
+    }
+    let retried: Vec<PathBuf> = if created {
+        errors
+            .files()
+            .into_iter()
+            .filter(|relative| relative.as_str() != metamon_config::FILE_NAME)
+            .map(|relative| root.join(relative))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for owner in dependents.into_iter().chain(retried.iter().cloned()) {
         if !files.contains(&owner) {
             files.push(owner);
         }
@@ -54,11 +72,15 @@ pub async fn handle_changes(
     let mut tasks = tokio::task::JoinSet::new();
     for (order, file) in files.into_iter().enumerate() {
         let (pipeline, errors, limit) = (pipeline.clone(), errors.clone(), limit.clone());
+        // A module that failed on an import and resolves it now: the page runs its last good
+        // version, whose import is gone (deleted and restored), so it is updated even when its
+        // code is the same.
+        let reimport = retried.contains(&file);
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             (
                 order,
-                update_file(&pipeline, &errors, file, timestamp).await,
+                update_file(&pipeline, &errors, file, timestamp, reimport).await,
             )
         });
     }
@@ -101,6 +123,7 @@ async fn update_file(
     errors: &ErrorBoard,
     file: PathBuf,
     timestamp: u64,
+    reimport: bool,
 ) -> Plan {
     let mut plan = Plan::default();
     let relative = relative_to_root(&file, pipeline.root()).unwrap_or_default();
@@ -128,6 +151,7 @@ async fn update_file(
                 path: path.clone(),
                 accepted_path: path,
                 timestamp,
+                first_invalidated_by: None,
             });
             plan.files.push(relative.clone());
             errors.clear(&relative);
@@ -138,13 +162,19 @@ async fn update_file(
             return plan;
         }
         FileAction::Deleted => {
-            errors.record(vec![Diagnostic::new(
-                "serve::deleted",
-                &relative,
-                1,
-                1,
-                "this file was deleted (or is being saved); the page keeps running its last good version",
-            )]);
+            // Its modules leave the graph (pages run their dispose and prune callbacks) and
+            // their importers compile again: their import now fails, which the overlay shows,
+            // while the pages keep running the last good versions.
+            let importers = pipeline.graph().remove_file(&file, timestamp);
+            errors.clear(&relative);
+            for importer in importers {
+                pipeline.graph().mark_stale(&importer);
+                match pipeline.transform(&importer).await {
+                    Ok(_) => plan_module(&mut plan, pipeline, &importer, timestamp),
+                    Err(diagnostics) => errors.record(diagnostics),
+                }
+            }
+            plan.files.push(relative);
             return plan;
         }
         FileAction::Recompile(keys) => keys,
@@ -165,7 +195,8 @@ async fn update_file(
             plan_module(&mut plan, pipeline, key, timestamp);
             continue;
         };
-        if previous.code == transformed.code {
+        // An asset's module is its URL, unchanged: the new file still needs a new version.
+        if previous.code == transformed.code && transformed.asset_url.is_none() && !reimport {
             continue;
         }
         if previous.framework == transformed.framework {
@@ -230,14 +261,24 @@ async fn refresh_routes(pipeline: &Arc<Pipeline>, timestamp: u64) -> Option<Upda
 }
 
 /// A page could not apply an update in place (`import.meta.hot.invalidate()`): the update goes
-/// to the module's importers, or the page reloads.
-pub fn invalidate(pipeline: &Pipeline, url: &str) -> HmrPayload {
+/// to the module's importers, or the page reloads. `first_invalidated_by` is the module whose
+/// invalidation started the chain: reaching it again means a cycle of invalidations.
+pub fn invalidate(
+    pipeline: &Pipeline,
+    url: &str,
+    first_invalidated_by: Option<&str>,
+) -> HmrPayload {
     let key = metamon_project::module_id::key_from_url(url);
+    let first =
+        first_invalidated_by.map_or_else(|| key.clone(), metamon_project::module_id::key_from_url);
     let timestamp = now_ms();
     let mut graph = pipeline.graph();
     let propagation = plan::propagate_invalidated(&graph, &key);
-    match propagation {
-        Some(propagation) if !propagation.boundaries.is_empty() => {
+    let reason = match propagation {
+        Some(propagation)
+            if !propagation.boundaries.is_empty()
+                && !plan::returns_to_first_invalidated(&propagation, &key, &first) =>
+        {
             graph.stamp(&propagation.stamped, timestamp);
             let boundaries: Vec<&str> = propagation
                 .boundaries
@@ -251,18 +292,23 @@ pub fn invalidate(pipeline: &Pipeline, url: &str) -> HmrPayload {
             );
             let mut plan = Plan::default();
             plan.add_propagation(&key, Some(&propagation), timestamp);
-            HmrPayload::Update {
-                updates: plan.updates,
+            let updates = plan
+                .updates
+                .into_iter()
+                .map(|update| Update {
+                    first_invalidated_by: Some(first.clone()),
+                    ..update
+                })
+                .collect();
+            return HmrPayload::Update {
+                updates,
                 files: Vec::new(),
                 timing: None,
-            }
+            };
         }
-        _ => {
-            println!(
-                "  page reload {} (invalidated)",
-                key.trim_start_matches('/')
-            );
-            HmrPayload::FullReload { path: key }
-        }
-    }
+        Some(propagation) if !propagation.boundaries.is_empty() => "circular import invalidate",
+        _ => "invalidated",
+    };
+    println!("  page reload {} ({reason})", key.trim_start_matches('/'));
+    HmrPayload::FullReload { path: key }
 }

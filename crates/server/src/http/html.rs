@@ -21,7 +21,7 @@ pub fn page(server: &DevServer, path: &str) -> Response {
     let options = inline_json(&server.pipeline.config().client_options());
     let env = inline_json(&client_env(server.root()));
     let injected = format!(
-        "<script>window.__METAMON_CONFIG__ = {options}; window.__METAMON_ENV__ = {env};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
+        "<script>performance.setResourceTimingBufferSize?.(1e6); window.__METAMON_CONFIG__ = {options}; window.__METAMON_ENV__ = {env};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
     );
     let page = match page.find("<head>") {
         Some(at) => format!("{}{injected}{}", &page[..at + 6], &page[at + 6..]),

@@ -4,6 +4,7 @@
 //! a path outside the root.
 
 mod deps;
+mod events;
 mod files;
 mod guard;
 mod html;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub fn router(server: Arc<DevServer>) -> Router {
     Router::new()
         .route("/@metamon/ws", get(socket::upgrade))
+        .route("/@metamon/events", get(events::received).post(events::send))
         .route("/@metamon/{*name}", get(runtime::handle))
         .route("/@deps/{*file}", get(deps::handle))
         .fallback(get(modules::handle))

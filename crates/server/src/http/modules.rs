@@ -9,7 +9,7 @@ use axum::response::Response;
 use metamon_compile::ModuleKind;
 use metamon_project::analysis::html::proxy_index;
 use metamon_project::files::{PUBLIC_DIR, Refusal, file_for_url};
-use metamon_project::module_id::key_from_request;
+use metamon_project::module_id::{key_from_request, selects_module, split_key};
 use std::sync::Arc;
 
 pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> Response {
@@ -43,7 +43,8 @@ pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> R
         .to_string();
     let key = key_from_request(&decoded, query.as_deref());
     let kind = metamon_compile::module_kind(&path, &server.pipeline.options());
-    let is_module = key.contains('?') || kind.is_some_and(ModuleKind::is_script);
+    let is_module =
+        split_key(&key).1.is_some_and(selects_module) || kind.is_some_and(ModuleKind::is_script);
     if !is_module || file.is_dir() {
         return files::static_file(&file);
     }

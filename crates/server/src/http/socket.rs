@@ -30,7 +30,17 @@ pub async fn upgrade(
         .into_response()
 }
 
-async fn serve(server: Arc<DevServer>, mut socket: WebSocket) {
+async fn serve(server: Arc<DevServer>, socket: WebSocket) {
+    server
+        .received
+        .record("vite:client:connect", serde_json::Value::Null);
+    serve_page(&server, socket).await;
+    server
+        .received
+        .record("vite:client:disconnect", serde_json::Value::Null);
+}
+
+async fn serve_page(server: &Arc<DevServer>, mut socket: WebSocket) {
     let mut messages = server.channel.subscribe();
     let mut greeting = vec![HmrPayload::Connected];
     if !server.errors.is_empty() {
@@ -56,7 +66,7 @@ async fn serve(server: Arc<DevServer>, mut socket: WebSocket) {
                 Some(Ok(Message::Text(text))) => {
                     // Anything else a page sends is not for the server.
                     if let Ok(message) = serde_json::from_str::<ClientMessage>(&text) {
-                        client_message(&server, message);
+                        client_message(server, message);
                     }
                 }
                 Some(Ok(_)) => {}
@@ -68,11 +78,15 @@ async fn serve(server: Arc<DevServer>, mut socket: WebSocket) {
 
 fn client_message(server: &DevServer, message: ClientMessage) {
     match message {
-        ClientMessage::Invalidate { path } => server.invalidate(&path),
+        ClientMessage::Invalidate {
+            path,
+            first_invalidated_by,
+            ..
+        } => server.invalidate(&path, first_invalidated_by.as_deref()),
         ClientMessage::Custom { event, data } if event == "metamon:client-error" => {
             print_client_error(&data)
         }
-        ClientMessage::Custom { .. } => {}
+        ClientMessage::Custom { event, data } => server.received.record(&event, data),
     }
 }
 

@@ -14,8 +14,8 @@ use crate::channel::HmrChannel;
 use crate::deps::Deps;
 use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
 use metamon_compile::{
-    Compiled, Diagnostic, Framework, Options, WorkerPool, css_module_js, inline_source_map,
-    line_column,
+    Compiled, Diagnostic, Framework, ModuleKind, Options, WorkerPool, css_module_js,
+    inline_source_map, line_column, module_kind,
 };
 use metamon_config::Config;
 use metamon_project::analysis::{glob_import, imports, pages};
@@ -284,22 +284,20 @@ impl Pipeline {
                 .await
                 .map_err(|message| vec![Diagnostic::new("deps", &relative, 1, 1, message)])?;
         }
-        let accepted_deps = scanned
-            .accepted_deps
-            .iter()
-            .filter_map(|specifier| {
-                match resolve::resolve(
-                    &self.resolver,
-                    &self.root,
-                    &options,
-                    specifier,
-                    &importer_dir,
-                ) {
-                    Ok(ImportTarget::Module(module)) => Some(module),
-                    _ => None,
-                }
-            })
-            .collect();
+        let mut accepted_deps = Vec::new();
+        let mut accepted_literals = Vec::new();
+        for dep in &scanned.accepted_deps {
+            if let Ok(ImportTarget::Module(module)) = resolve::resolve(
+                &self.resolver,
+                &self.root,
+                &options,
+                &dep.specifier,
+                &importer_dir,
+            ) {
+                accepted_literals.push((dep.literal, module.clone()));
+                accepted_deps.push(module);
+            }
+        }
         let map_comment = compiled
             .map
             .as_ref()
@@ -309,6 +307,8 @@ impl Pipeline {
             imports: resolved_imports,
             self_accepting: scanned.self_accepting,
             accepted_deps,
+            accepted_literals,
+            asset_url: asset_url(key, &options),
             css: compiled.css,
             map_comment,
             framework: host_framework,
@@ -360,4 +360,21 @@ impl Pipeline {
     fn routes_module(&self) -> String {
         components::routes_module(&self.root, &self.options(), |url| self.framework_of(url))
     }
+}
+
+/// The URL an asset module exports: `?url` of any file, and files imported from JS that are
+/// neither code nor stylesheets.
+fn asset_url(key: &str, options: &Options) -> Option<String> {
+    let (path, query) = split_key(key);
+    let asset = match query {
+        Some("url") => true,
+        Some("import") => {
+            !matches!(
+                module_kind(path, options),
+                Some(ModuleKind::Css | ModuleKind::Json)
+            ) && !module_kind(path, options).is_some_and(ModuleKind::is_script)
+        }
+        _ => false,
+    };
+    asset.then(|| path.to_string())
 }

@@ -19,11 +19,19 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
     if !key.is_empty() && code.contains("import.meta.env") {
         out.push_str("import.meta.env = { ...globalThis.__METAMON_ENV__, DEV: true, PROD: false, MODE: \"development\", BASE_URL: \"/\", SSR: false };");
     }
-    let mut last = 0;
-    for (index, import) in transformed.imports.iter().enumerate() {
-        if import.literal.0 < last {
-            continue;
+    if let Some(url) = &transformed.asset_url {
+        let version = graph.timestamp(key);
+        if version > 0 {
+            out.push_str(&format!(
+                "export default {};\n",
+                js_string(&with_timestamp(url, version))
+            ));
+            return out;
         }
+    }
+    // Every edit of the code, in order: import URLs, CommonJS bindings, accepted dependencies.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    for (index, import) in transformed.imports.iter().enumerate() {
         let url = match &import.target {
             ImportTarget::Module(module) => with_timestamp(module, graph.timestamp(module)),
             ImportTarget::Dep(specifier) => deps
@@ -33,19 +41,27 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
         };
         let interop = matches!(&import.target, ImportTarget::Dep(specifier) if deps.entries.get(specifier).is_some_and(|entry| entry.needs_interop));
         match (&import.statement, interop) {
-            (Some(((start, end), bindings)), true) if *start >= last => {
-                out.push_str(&code[last..*start]);
-                out.push_str(&interop_statement(index, &url, bindings));
+            (Some(((start, end), bindings)), true) => {
+                let mut text = interop_statement(index, &url, bindings);
                 // Keep the line count so the source map stays valid.
-                out.push_str(&"\n".repeat(code[*start..*end].matches('\n').count()));
-                last = *end;
+                text.push_str(&"\n".repeat(code[*start..*end].matches('\n').count()));
+                edits.push((*start, *end, text));
             }
-            _ => {
-                out.push_str(&code[last..import.literal.0]);
-                out.push_str(&js_string(&url));
-                last = import.literal.1;
-            }
+            _ => edits.push((import.literal.0, import.literal.1, js_string(&url))),
         }
+    }
+    for ((start, end), dep) in &transformed.accepted_literals {
+        edits.push((*start, *end, js_string(dep)));
+    }
+    edits.sort_by_key(|(start, _, _)| *start);
+    let mut last = 0;
+    for (start, end, text) in edits {
+        if start < last {
+            continue;
+        }
+        out.push_str(&code[last..start]);
+        out.push_str(&text);
+        last = end;
     }
     out.push_str(&code[last..]);
     out.push_str(&transformed.map_comment);

@@ -256,3 +256,44 @@ fn a_batch_becomes_one_message() {
         "a reload wins over the hot updates of the same batch"
     );
 }
+
+#[test]
+fn invalidations_round_an_import_cycle_end_where_they_started() {
+    // child ⇄ parent, both self-accepting and both invalidating in their accept callbacks
+    // (loaded by a dynamic import whose importer is gone: no entry above them).
+    let graph = graph_of(&[
+        ("/parent.js", &["/child.js"], true, &[]),
+        ("/child.js", &["/parent.js"], true, &[]),
+    ]);
+    // child invalidates first: parent takes it, the walk has not come back yet.
+    let from_child = propagate_invalidated(&graph, "/child.js").unwrap();
+    assert_eq!(boundaries(&from_child), [("/parent.js", "/parent.js")]);
+    assert!(!returns_to_first_invalidated(
+        &from_child,
+        "/child.js",
+        "/child.js"
+    ));
+    // parent invalidates in turn: child would take it again, so the page reloads.
+    let from_parent = propagate_invalidated(&graph, "/parent.js").unwrap();
+    assert_eq!(boundaries(&from_parent), [("/child.js", "/child.js")]);
+    assert!(returns_to_first_invalidated(
+        &from_parent,
+        "/parent.js",
+        "/child.js"
+    ));
+}
+
+#[test]
+fn an_importer_accepting_the_invalidated_module_is_no_cycle() {
+    let graph = graph_of(&[
+        ("/main.js", &["/label.js"], false, &["/label.js"]),
+        ("/label.js", &[], true, &[]),
+    ]);
+    let propagation = propagate_invalidated(&graph, "/label.js").unwrap();
+    assert_eq!(boundaries(&propagation), [("/main.js", "/label.js")]);
+    assert!(!returns_to_first_invalidated(
+        &propagation,
+        "/label.js",
+        "/label.js"
+    ));
+}
