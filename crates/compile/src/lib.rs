@@ -74,6 +74,8 @@ pub struct Options {
     /// JSX through React's development runtime (`jsxDEV` with file, line and column of each
     /// element). React 19 ignores that source information, so the server turns it off there.
     pub jsx_dev_runtime: bool,
+    /// A framework compile not answered in this time is abandoned and its worker restarted.
+    pub compile_timeout: std::time::Duration,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -87,6 +89,7 @@ impl Options {
             solid_include: solid_globs(&DEFAULT_SOLID_INCLUDE).expect("default globs are valid"),
             css_targets: Vec::new(),
             jsx_dev_runtime: true,
+            compile_timeout: std::time::Duration::from_millis(5000),
         }
     }
 }

@@ -25,6 +25,12 @@ pub enum HmrPayload {
     Prune { paths: Vec<String> },
     /// Every file that currently fails, for the overlay (empty: clear it).
     Errors { errors: Vec<ShownError> },
+    /// An event for `import.meta.hot.on(event)` listeners; `metamon:notice` (`data: { message }`)
+    /// is also shown as a warning notice (e.g. a compiler worker was restarted).
+    Custom {
+        event: String,
+        data: serde_json::Value,
+    },
 }
 
 /// One module to update: `path` is the boundary that accepts the change of `accepted_path`.

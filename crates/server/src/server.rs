@@ -115,6 +115,18 @@ impl DevServer {
         for payload in payloads {
             self.channel.send(&payload);
         }
+        self.send_worker_notices();
+    }
+
+    /// Tells the pages about compiler workers that were restarted (a crash, a timeout), so a
+    /// slow or failed update is explained.
+    pub fn send_worker_notices(&self) {
+        for message in self.pipeline.worker().take_restart_notices() {
+            self.channel.send(&HmrPayload::Custom {
+                event: "metamon:notice".into(),
+                data: serde_json::json!({ "message": message }),
+            });
+        }
     }
 
     /// Re-reads `metamon.config.json` after it changed; pages reload (their state is restored
