@@ -69,7 +69,8 @@ function generate(index, sources, rng) {
       return { name, kind, bytes: Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1]), bytes.subarray(at)]) };
     }
     case 'huge-frontmatter': {
-      const keys = Array.from({ length: 2000 + rng.int(3000) }, (_, i) => `key${i}: ${'v'.repeat(rng.int(50))}`).join('\n');
+      // A few huge ones; the rest moderate, so 10 000 files stay quick to check.
+      const keys = Array.from({ length: index < 300 ? 5000 : 100 + rng.int(300) }, (_, i) => `key${i}: ${'v'.repeat(rng.int(50))}`).join('\n');
       const nested = Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}n${i}:`).join('\n');
       return { name, kind, bytes: Buffer.from(`---\ntarget: react\n${rng.next() < 0.5 ? keys : nested}\nchannels: [${'['.repeat(rng.int(500))}\n---\nexport default () => <p/>;\n`) };
     }
@@ -80,9 +81,9 @@ function generate(index, sources, rng) {
       return { name, kind, bytes: Buffer.from(lines.join('\n')) };
     }
     case 'nested-jsx': {
-      const depth = rng.pick([100, 1000, 5000, 20000]);
+      const depth = index < 300 ? rng.pick([5000, 20000]) : rng.pick([50, 200, 1000]);
       const jsx = '<div>'.repeat(depth) + 'x' + (rng.next() < 0.5 ? '</div>'.repeat(depth) : '</div>'.repeat(depth - 1));
-      const parens = '('.repeat(rng.int(3000)) + '1' + ')'.repeat(rng.int(3000));
+      const parens = '('.repeat(rng.int(index < 300 ? 3000 : 200)) + '1' + ')'.repeat(rng.int(index < 300 ? 3000 : 200));
       const body = `export default function App() { const n = ${parens}; return ${jsx}; }\n`;
       return { name, kind, bytes: Buffer.from(ext === 'mtm' ? `---\ntarget: ${rng.pick(['react', 'solid'])}\n---\n${body}` : body) };
     }

@@ -36,6 +36,9 @@ mod settings;
 mod transform;
 mod watch;
 
+#[cfg(test)]
+mod rewriter_properties;
+
 pub use http::{host_allowed, origin_allowed};
 pub use project_files::{file_for_url, source_files};
 pub use settings::project_options;

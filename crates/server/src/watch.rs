@@ -8,7 +8,7 @@ use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Files changed together, with canonical paths, and when the first change was seen.
@@ -53,6 +53,22 @@ pub fn start(
             {
                 batch.insert(next);
             }
+            // A file that is empty right now is most likely half saved (truncated, its text not
+            // written yet): the batch waits a little for the rest of the save.
+            let hold_until = Instant::now() + EMPTY_FILE_GRACE;
+            while batch.iter().any(|path| is_empty_file(path)) {
+                let left = hold_until.saturating_duration_since(Instant::now());
+                let Ok(next) = incoming.recv_timeout(left.min(debounce)) else {
+                    if left.is_zero() {
+                        break;
+                    }
+                    continue;
+                };
+                batch.insert(next);
+                while let Ok(next) = incoming.recv_timeout(debounce) {
+                    batch.insert(next);
+                }
+            }
             let files: Vec<PathBuf> = batch
                 .into_iter()
                 .filter(|path| watched(&root, path, &config))
@@ -65,6 +81,13 @@ pub fn start(
         }
     });
     Ok((watcher, receiver))
+}
+
+/// How long a batch holding a file that is empty waits for the save to write its text.
+const EMPTY_FILE_GRACE: Duration = Duration::from_millis(300);
+
+fn is_empty_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
 }
 
 /// Whether a change of `path` counts: not ignored, and matching `watchPatterns` if any (the
