@@ -48,8 +48,17 @@ pub fn start(
             // event is its own batch.
             let debounce = Duration::from_millis(config.debounce_ms.max(1));
             let mut batch = BTreeSet::from([first]);
+            // Once several files change, it is a burst (a branch switch, a formatter, a code
+            // generator): a longer quiet time keeps it one batch when writes arrive unevenly.
+            let quiet = |batch: &BTreeSet<PathBuf>| {
+                if batch.len() > 1 {
+                    debounce.max(BURST_QUIET)
+                } else {
+                    debounce
+                }
+            };
             while config.batch_updates
-                && let Ok(next) = incoming.recv_timeout(debounce)
+                && let Ok(next) = incoming.recv_timeout(quiet(&batch))
             {
                 batch.insert(next);
             }
@@ -65,7 +74,7 @@ pub fn start(
                     continue;
                 };
                 batch.insert(next);
-                while let Ok(next) = incoming.recv_timeout(debounce) {
+                while let Ok(next) = incoming.recv_timeout(quiet(&batch)) {
                     batch.insert(next);
                 }
             }
@@ -82,6 +91,9 @@ pub fn start(
     });
     Ok((watcher, receiver))
 }
+
+/// The quiet time that closes a batch of several files (see `start`).
+const BURST_QUIET: Duration = Duration::from_millis(40);
 
 /// How long a batch holding a file that is empty waits for the save to write its text.
 const EMPTY_FILE_GRACE: Duration = Duration::from_millis(300);
