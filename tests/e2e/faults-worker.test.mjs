@@ -20,7 +20,8 @@ const label = () => page.textContent('#vue-native .label');
 
 /** Pids of the server's `node` children (the compiler workers). */
 function workerPids() {
-  const children = fs.readFileSync(`/proc/${server.process.pid}/task/${server.process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const pid = server.process.pid;
+  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
   return children.filter((pid) => {
     try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node'; } catch { return false; }
   }).map(Number);

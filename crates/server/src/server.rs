@@ -116,6 +116,7 @@ impl DevServer {
             self.channel.send(&payload);
         }
         self.send_worker_notices();
+        release_freed_memory();
     }
 
     /// Tells the pages about compiler workers that were restarted (a crash, a timeout), so a
@@ -152,5 +153,25 @@ impl DevServer {
     pub fn invalidate(&self, url: &str) {
         self.channel
             .send(&hmr::update::invalidate(&self.pipeline, url));
+    }
+}
+
+/// Hands memory freed by a batch back to the system. glibc keeps it in per-thread arenas, so a
+/// server that has handled thousands of saves would otherwise sit on its peak of every thread.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator; it touches no live data.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Two malloc arenas instead of glibc's eight per core: the runtime's many threads each keep
+/// an arena's worth of freed memory otherwise, and the server's RSS creeps up over hours.
+pub fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called before the server's threads allocate; it only tunes the allocator.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

@@ -50,12 +50,15 @@ pub fn start(
             let mut batch = BTreeSet::from([first]);
             // Once several files change, it is a burst (a branch switch, a formatter, a code
             // generator): a longer quiet time keeps it one batch when writes arrive unevenly.
+            // Files that never stop changing still get a batch every `MAX_BATCH_SPAN`.
+            let closes_at = Instant::now() + MAX_BATCH_SPAN;
             let quiet = |batch: &BTreeSet<PathBuf>| {
-                if batch.len() > 1 {
+                let quiet = if batch.len() > 1 {
                     debounce.max(BURST_QUIET)
                 } else {
                     debounce
-                }
+                };
+                quiet.min(closes_at.saturating_duration_since(Instant::now()))
             };
             while config.batch_updates
                 && let Ok(next) = incoming.recv_timeout(quiet(&batch))
@@ -74,7 +77,7 @@ pub fn start(
                     continue;
                 };
                 batch.insert(next);
-                while let Ok(next) = incoming.recv_timeout(quiet(&batch)) {
+                while let Ok(next) = incoming.recv_timeout(debounce) {
                     batch.insert(next);
                 }
             }
@@ -94,6 +97,9 @@ pub fn start(
 
 /// The quiet time that closes a batch of several files (see `start`).
 const BURST_QUIET: Duration = Duration::from_millis(40);
+
+/// The longest a batch stays open while its files keep changing.
+const MAX_BATCH_SPAN: Duration = Duration::from_millis(500);
 
 /// How long a batch holding a file that is empty waits for the save to write its text.
 const EMPTY_FILE_GRACE: Duration = Duration::from_millis(300);
