@@ -128,6 +128,7 @@ const messageHandlers = {
 
   /** @param {CustomPayload} payload */
   async custom(payload) {
+    if (payload.event === 'metamon:notice' && typeof payload.data?.message === 'string') feedback.warn(payload.data.message);
     await hmrClient.notifyListeners(payload.event, payload.data);
   },
 

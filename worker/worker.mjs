@@ -634,12 +634,25 @@ async function handle(line) {
     if (typeof req.source !== 'string') throw new Error('request.source must be a string');
     if (typeof req.filename !== 'string') throw new Error('request.filename must be a string');
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
+    stallForTests(req.source);
     const res = await h(req);
     send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [] });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });
   }
+}
+
+// Test hook for the dev server's fault tests: with METAMON_WORKER_TEST_STALL_FILE set, a source
+// containing `metamon-test-stall` blocks this worker (like a compiler stuck in a loop) for as
+// long as that file exists, after writing its pid to `<file>.pid`. Without the variable
+// nothing changes.
+const STALL_FILE = process.env.METAMON_WORKER_TEST_STALL_FILE || '';
+function stallForTests(source) {
+  if (!STALL_FILE || !source.includes('metamon-test-stall') || !fs.existsSync(STALL_FILE)) return;
+  fs.writeFileSync(`${STALL_FILE}.pid`, String(process.pid));
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  while (fs.existsSync(STALL_FILE)) Atomics.wait(tick, 0, 0, 20);
 }
 
 process.on('uncaughtException', (e) => console.error('[metamon worker] uncaught:', e));

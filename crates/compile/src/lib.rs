@@ -77,6 +77,8 @@ pub struct Options {
     /// Development output (framework dev builds, local-state instrumentation, CSS injected
     /// by the module); `false` for a production build (CSS extracted, no dev-only code).
     pub dev: bool,
+    /// A framework compile not answered in this time is abandoned and its worker restarted.
+    pub compile_timeout: std::time::Duration,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -91,6 +93,7 @@ impl Options {
             css_targets: Vec::new(),
             jsx_dev_runtime: true,
             dev: true,
+            compile_timeout: std::time::Duration::from_millis(5000),
         }
     }
 

@@ -1,12 +1,15 @@
 //! The long-lived Node worker that runs the frameworks' own compilers (Vue, Svelte, Solid).
-//! JSON lines over stdin/stdout; one request at a time; restarted when it dies.
+//! JSON lines over stdin/stdout; one request at a time; restarted when it dies, and stopped
+//! and restarted when a compile takes longer than the options' `compile_timeout`.
 
 use crate::{Compiled, Diagnostic, Options, set_map_source, shift_map};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 const WORKER_SOURCE: &str = include_str!("../../../worker/worker.mjs");
 
@@ -33,7 +36,16 @@ impl WorkerKind {
 struct Process {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// The worker's stdout lines, read by a thread of their own so that a wait can time out.
+    lines: Receiver<String>,
+}
+
+/// Why an exchange with a worker failed.
+enum Failure {
+    /// It exited or its pipes broke: a new worker may well succeed.
+    Died(String),
+    /// It did not answer in time (a compiler stuck on this input): retrying would hang again.
+    TimedOut(Duration),
 }
 
 impl Drop for Process {
@@ -49,6 +61,8 @@ impl Drop for Process {
 pub struct WorkerPool {
     processes: Vec<Mutex<Option<Process>>>,
     next_id: Mutex<u64>,
+    /// Restarts since the last `take_restart_notices`, worded for the page.
+    restart_notices: Mutex<Vec<String>>,
 }
 
 impl Default for WorkerPool {
@@ -59,6 +73,7 @@ impl Default for WorkerPool {
         Self {
             processes: (0..count).map(|_| Mutex::new(None)).collect(),
             next_id: Mutex::new(0),
+            restart_notices: Mutex::new(Vec::new()),
         }
     }
 }
@@ -66,6 +81,24 @@ impl Default for WorkerPool {
 impl WorkerPool {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The worker restarts (a crash, a timeout) since the last call, one message each.
+    pub fn take_restart_notices(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .restart_notices
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
+    fn notice_restart(&self, message: String) {
+        eprintln!("  {message}");
+        self.restart_notices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
     }
 
     /// Compiles `source` (the file's text, or a `.mtm` body padded to the file's own lines) with
@@ -89,7 +122,7 @@ impl WorkerPool {
             "root": options.root, "dev": options.dev, "hmr": options.hmr,
         });
         let response = self
-            .request(&request, &options.root)
+            .request(&request, file, kind, options)
             .map_err(|message| vec![Diagnostic::new("worker", file, 1, 1, message)])?;
         if response["ok"].as_bool() != Some(true) {
             let error = &response["error"];
@@ -158,22 +191,44 @@ impl WorkerPool {
         &self.processes[(hash % self.processes.len() as u64) as usize]
     }
 
-    fn request(&self, request: &Value, root: &Path) -> Result<Value, String> {
+    fn request(
+        &self,
+        request: &Value,
+        file: &str,
+        kind: WorkerKind,
+        options: &Options,
+    ) -> Result<Value, String> {
         let mut slot = self
             .slot_for(&request["filename"])
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let mut last_error = String::new();
-        for _ in 0..2 {
+        for attempt in 0..2 {
             if slot.is_none() {
-                *slot = Some(spawn(root)?);
+                *slot = Some(spawn(&options.root)?);
             }
             let process = slot.as_mut().expect("just started");
-            match exchange(process, request) {
+            match exchange(process, request, options.compile_timeout) {
                 Ok(response) => return Ok(response),
-                Err(error) => {
+                Err(Failure::Died(error)) => {
                     last_error = error;
                     *slot = None;
+                    if attempt == 0 {
+                        self.notice_restart(format!(
+                            "the {} compiler (Node worker) stopped while compiling {file} and was restarted",
+                            kind.name()
+                        ));
+                    }
+                }
+                Err(Failure::TimedOut(limit)) => {
+                    *slot = None;
+                    let message = format!(
+                        "compiling {file} took longer than {} ms (reloadTimeout): the {} compiler was stopped and restarted",
+                        limit.as_millis(),
+                        kind.name()
+                    );
+                    self.notice_restart(message.clone());
+                    return Err(message);
                 }
             }
         }
@@ -183,25 +238,23 @@ impl WorkerPool {
     }
 }
 
-fn exchange(process: &mut Process, request: &Value) -> Result<Value, String> {
+fn exchange(process: &mut Process, request: &Value, limit: Duration) -> Result<Value, Failure> {
     let mut line = request.to_string();
     line.push('\n');
     process
         .stdin
         .write_all(line.as_bytes())
         .and_then(|()| process.stdin.flush())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Died(e.to_string()))?;
     let want = &request["id"];
+    let deadline = Instant::now() + limit;
     loop {
-        let mut answer = String::new();
-        if process
-            .stdout
-            .read_line(&mut answer)
-            .map_err(|e| e.to_string())?
-            == 0
-        {
-            return Err("it exited".into());
-        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let answer = match process.lines.recv_timeout(left) {
+            Ok(answer) => answer,
+            Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut(limit)),
+            Err(RecvTimeoutError::Disconnected) => return Err(Failure::Died("it exited".into())),
+        };
         let Ok(response) = serde_json::from_str::<Value>(&answer) else {
             continue;
         };
@@ -224,10 +277,20 @@ fn spawn(root: &Path) -> Result<Process, String> {
         .map_err(|e| format!("could not start `node` ({e}); Vue, Svelte and Solid compilation needs Node.js on PATH"))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
     let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+    let (sender, lines) = std::sync::mpsc::channel();
+    // Ends when the worker's stdout closes (it exited or was killed).
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
     Ok(Process {
         child,
         stdin,
-        stdout,
+        lines,
     })
 }
 

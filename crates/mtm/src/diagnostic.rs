@@ -49,6 +49,16 @@ impl Diagnostic {
 
     /// A code frame of `source` around the problem, rendered by miette; `color` for terminals.
     pub fn render(&self, source: &str, color: bool) -> String {
+        let first = self.line.saturating_sub(3);
+        if source
+            .lines()
+            .skip(first)
+            .take(5)
+            .any(|line| line.len() > MAX_FRAME_LINE)
+        {
+            // miette cannot pad to a column that far (and a frame that wide helps nobody).
+            return format!("{self}\n{}", self.frame(source));
+        }
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -77,9 +87,11 @@ impl Diagnostic {
         for (index, text) in lines.iter().enumerate().take(last).skip(first) {
             let number = index + 1;
             let marker = if number == self.line { '>' } else { ' ' };
+            let focus = if number == self.line { self.column } else { 1 };
+            let (text, column) = clip_line(text, focus);
             out.push_str(&format!("{marker} {number:>width$} | {text}\n"));
             if number == self.line {
-                let pad = " ".repeat(self.column.saturating_sub(1) + width + 5);
+                let pad = " ".repeat(column.saturating_sub(1) + width + 5);
                 out.push_str(&format!("{pad}{}\n", "^".repeat(self.length.min(80))));
             }
         }
@@ -102,6 +114,33 @@ impl Diagnostic {
         }
         SourceSpan::new(source.len().into(), 0)
     }
+}
+
+/// Lines longer than this (in bytes) are cut to a window around the column in code frames.
+const MAX_FRAME_LINE: usize = 240;
+
+/// `line` cut to at most `MAX_FRAME_LINE` characters around the 1-based `column` (with `…` where
+/// cut), and the column within the cut text.
+fn clip_line(line: &str, column: usize) -> (String, usize) {
+    if line.len() <= MAX_FRAME_LINE {
+        return (line.to_string(), column);
+    }
+    let count = line.chars().count();
+    let half = MAX_FRAME_LINE / 2;
+    let start = column
+        .saturating_sub(1)
+        .saturating_sub(half)
+        .min(count.saturating_sub(MAX_FRAME_LINE));
+    let mut text: String = line.chars().skip(start).take(MAX_FRAME_LINE).collect();
+    let mut column = column - start.min(column.saturating_sub(1));
+    if start > 0 {
+        text.insert(0, '…');
+        column += 1;
+    }
+    if start + MAX_FRAME_LINE < count {
+        text.push('…');
+    }
+    (text, column)
 }
 
 impl fmt::Display for Diagnostic {
@@ -162,5 +201,30 @@ impl miette::Diagnostic for Report<'_> {
             Some(label),
             self.offset,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod long_line_tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_far_into_a_ten_megabyte_line_renders_a_short_frame() {
+        let source = format!("const x = \"{}\n", "a".repeat(10 * 1024 * 1024));
+        let diagnostic = Diagnostic::new("syntax", "big.jsx", 1, 10 * 1024 * 1024, "unterminated");
+        let rendered = diagnostic.render(&source, false);
+        assert!(
+            rendered.starts_with("big.jsx:1:10485760: unterminated"),
+            "{rendered:.300}"
+        );
+        assert!(rendered.len() < 1000, "{} bytes", rendered.len());
+        let frame = diagnostic.frame(&source);
+        assert!(frame.contains('…') && frame.len() < 1000, "{frame}");
+        assert!(
+            frame
+                .lines()
+                .nth(1)
+                .is_some_and(|caret| caret.trim() == "^")
+        );
     }
 }

@@ -149,4 +149,6 @@ fn resolve_target(
 }
 
 #[cfg(test)]
+mod parser_properties;
+#[cfg(test)]
 mod tests;

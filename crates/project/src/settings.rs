@@ -49,6 +49,7 @@ pub fn compile_options(root: &Path, config: &Config) -> Options {
         Config::glob_set(&config.solid_include)
     };
     options.css_targets = config.css_targets.clone();
+    options.compile_timeout = std::time::Duration::from_millis(config.reload_timeout);
     options.jsx_dev_runtime = react.is_none_or(|major| major < 19);
     options
 }

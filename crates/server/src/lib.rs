@@ -30,6 +30,9 @@ mod server;
 mod transform;
 mod watch;
 
+#[cfg(test)]
+mod rewriter_properties;
+
 pub use http::{host_allowed, origin_allowed};
 pub use metamon_project::files::{file_for_url, source_files};
 pub use metamon_project::settings::project_options;
@@ -49,6 +52,7 @@ pub struct DevOptions {
 
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
+    server::limit_malloc_arenas();
     let config = Config::load(&options.root).map_err(|d| {
         let source = std::fs::read_to_string(options.root.join(metamon_config::FILE_NAME))
             .unwrap_or_default();

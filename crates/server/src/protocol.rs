@@ -25,7 +25,8 @@ pub enum HmrPayload {
     Prune { paths: Vec<String> },
     /// Every file that currently fails, for the overlay (empty: clear it).
     Errors { errors: Vec<ShownError> },
-    /// A custom event for the pages' `import.meta.hot.on(event)` listeners.
+    /// An event for `import.meta.hot.on(event)` listeners; `metamon:notice` (`data: { message }`)
+    /// is also shown as a warning notice (e.g. a compiler worker was restarted).
     Custom {
         event: String,
         #[serde(skip_serializing_if = "serde_json::Value::is_null")]

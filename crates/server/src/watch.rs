@@ -8,7 +8,7 @@ use notify::{RecursiveMode, Watcher};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Files changed together, with canonical paths, and when the first change was seen.
@@ -48,10 +48,38 @@ pub fn start(
             // event is its own batch.
             let debounce = Duration::from_millis(config.debounce_ms.max(1));
             let mut batch = BTreeSet::from([first]);
+            // Once several files change, it is a burst (a branch switch, a formatter, a code
+            // generator): a longer quiet time keeps it one batch when writes arrive unevenly.
+            // Files that never stop changing still get a batch every `MAX_BATCH_SPAN`.
+            let closes_at = Instant::now() + MAX_BATCH_SPAN;
+            let quiet = |batch: &BTreeSet<PathBuf>| {
+                let quiet = if batch.len() > 1 {
+                    debounce.max(BURST_QUIET)
+                } else {
+                    debounce
+                };
+                quiet.min(closes_at.saturating_duration_since(Instant::now()))
+            };
             while config.batch_updates
-                && let Ok(next) = incoming.recv_timeout(debounce)
+                && let Ok(next) = incoming.recv_timeout(quiet(&batch))
             {
                 batch.insert(next);
+            }
+            // A file that is empty right now is most likely half saved (truncated, its text not
+            // written yet): the batch waits a little for the rest of the save.
+            let hold_until = Instant::now() + EMPTY_FILE_GRACE;
+            while batch.iter().any(|path| is_empty_file(path)) {
+                let left = hold_until.saturating_duration_since(Instant::now());
+                let Ok(next) = incoming.recv_timeout(left.min(debounce)) else {
+                    if left.is_zero() {
+                        break;
+                    }
+                    continue;
+                };
+                batch.insert(next);
+                while let Ok(next) = incoming.recv_timeout(debounce) {
+                    batch.insert(next);
+                }
             }
             let files: Vec<PathBuf> = batch
                 .into_iter()
@@ -65,6 +93,19 @@ pub fn start(
         }
     });
     Ok((watcher, receiver))
+}
+
+/// The quiet time that closes a batch of several files (see `start`).
+const BURST_QUIET: Duration = Duration::from_millis(40);
+
+/// The longest a batch stays open while its files keep changing.
+const MAX_BATCH_SPAN: Duration = Duration::from_millis(500);
+
+/// How long a batch holding a file that is empty waits for the save to write its text.
+const EMPTY_FILE_GRACE: Duration = Duration::from_millis(300);
+
+fn is_empty_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() == 0)
 }
 
 /// Whether a change of `path` counts: not ignored, and matching `watchPatterns` if any (the

@@ -26,7 +26,19 @@ pub fn origin_allowed(origin: Option<&str>, configured_host: &str) -> bool {
 
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
+        // An IPv6 literal, optionally with a port; anything else after `]` keeps the whole
+        // text, so `[::1].evil.com` is not taken for `[::1]`.
+        return match host.split_once(']') {
+            Some((address, "")) => &host[..=address.len()],
+            Some((address, rest))
+                if rest.strip_prefix(':').is_some_and(|port| {
+                    !port.is_empty() && port.chars().all(|c| c.is_ascii_digit())
+                }) =>
+            {
+                &host[..=address.len()]
+            }
+            _ => host,
+        };
     }
     host.rsplit_once(':').map_or(host, |(name, port)| {
         if port.chars().all(|c| c.is_ascii_digit()) {
@@ -46,6 +58,10 @@ mod tests {
         assert!(host_allowed(Some("localhost:5173"), "127.0.0.1"));
         assert!(host_allowed(Some("127.0.0.1:5173"), "127.0.0.1"));
         assert!(host_allowed(Some("[::1]:5173"), "127.0.0.1"));
+        assert!(host_allowed(Some("[::1]"), "127.0.0.1"));
+        assert!(!host_allowed(Some("[::1].evil.com"), "127.0.0.1"));
+        assert!(!host_allowed(Some("[::1]evil.com:5173"), "127.0.0.1"));
+        assert!(!host_allowed(Some("[::1]:"), "127.0.0.1"));
         assert!(!host_allowed(Some("evil.com"), "127.0.0.1"));
         assert!(!host_allowed(Some("evil.com:5173"), "127.0.0.1"));
         assert!(!host_allowed(None, "127.0.0.1"));

@@ -11,6 +11,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+/// Pages send small JSON messages (invalidations, error reports); a larger one closes the socket
+/// instead of being buffered (the page's client reconnects).
+const MAX_CLIENT_MESSAGE: usize = 1 << 20;
+
 pub async fn upgrade(
     State(server): State<Arc<DevServer>>,
     headers: HeaderMap,
@@ -26,6 +30,7 @@ pub async fn upgrade(
         );
     }
     upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| serve(server, socket))
         .into_response()
 }

@@ -101,6 +101,10 @@ impl Pipeline {
         &self.deps
     }
 
+    pub fn worker(&self) -> &WorkerPool {
+        &self.worker
+    }
+
     /// A file was added or removed: what an import resolves to may have changed.
     pub fn clear_resolver_cache(&self) {
         self.resolver.clear_cache();
