@@ -20,7 +20,9 @@
 // the layout re-renders its outlet (a hot update re-mounting the layout), so the page keeps
 // its state. `routes.js` hot-updates itself and calls `__METAMON_ROUTER__.setRoutes(next)`.
 
-import { routes as initialRoutes, layouts as initialLayouts, notFound as initialNotFound } from '/@metamon/routes.js';
+import * as routesTable from '/@metamon/routes.js';
+
+const { routes: initialRoutes, layouts: initialLayouts, notFound: initialNotFound } = routesTable;
 
 const FRAMEWORK_ALIASES = { reactjs: 'react', solidjs: 'solid', 'solid-js': 'solid' };
 
@@ -135,8 +137,11 @@ export function navigate(path, options) {
   return active.navigate(path, options);
 }
 
+// The routes table imports the bridges of the frameworks its pages use, with literal
+// specifiers, so a production build bundles exactly those; any other is fetched by URL.
 function defaultLoadBridge(framework) {
-  return import(/* @vite-ignore */ `/@metamon/bridge/${framework}.js`);
+  const load = routesTable.bridges && routesTable.bridges[framework];
+  return load ? load() : import(/* @vite-ignore */ `/@metamon/bridge/${framework}.js`);
 }
 
 function frameworkName(framework) {

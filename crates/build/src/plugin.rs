@@ -121,9 +121,11 @@ impl Plugin for MetamonPlugin {
                     "{RUNTIME_ID}{joined}"
                 ))));
             }
-            // The runtime's npm imports resolve from the project, like the app's own.
-            let from_root = state.root.join("index.html");
-            return resolved(ctx.resolve(&specifier, from_root.to_str(), None).await?);
+            if !specifier.starts_with('/') {
+                // The runtime's npm imports resolve from the project, like the app's own.
+                let from_root = state.root.join("index.html");
+                return resolved(ctx.resolve(&specifier, from_root.to_str(), None).await?);
+            }
         }
         let (path, query) = split_key(&specifier);
         let root_absolute = path.starts_with('/') && !Path::new(path).starts_with(&state.root);

@@ -49,6 +49,39 @@ enum Command {
         #[arg(long)]
         host: Option<String>,
     },
+    /// Bundle the app for production into dist/.
+    Build {
+        /// The app's folder, holding index.html (default: the current folder).
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Output folder, relative to the app's folder (default: the config's build.outDir, dist).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Public path the app is served from, e.g. /sub/ (default: the config's base, /).
+        #[arg(long)]
+        base: Option<String>,
+        /// Write source maps (.map files) next to the JS.
+        #[arg(long)]
+        sourcemap: bool,
+        /// import.meta.env.MODE and the .env.<mode> files read.
+        #[arg(long, default_value = "production")]
+        mode: String,
+    },
+    /// Serve the built app (dist/) locally, as a static host would.
+    Preview {
+        /// The app's folder (default: the current folder).
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on; the next free one is taken if it is busy.
+        #[arg(long, default_value_t = 4173)]
+        port: u16,
+        /// Host to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// The built folder, relative to the app's folder (default: the config's build.outDir).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,18 +99,90 @@ fn main() -> ExitCode {
             hmr,
         } => compile_one(&file, out.as_deref(), sourcemap, hmr),
         Command::Dev { root, port, host } => {
-            let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-            match runtime.block_on(metamon_server::serve(metamon_server::DevOptions {
+            run(metamon_server::serve(metamon_server::DevOptions {
                 root,
                 port,
                 host,
-            })) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
+            }))
+        }
+        Command::Build {
+            root,
+            out_dir,
+            base,
+            sourcemap,
+            mode,
+        } => build(metamon_build::BuildOptions {
+            root,
+            out_dir,
+            base,
+            sourcemap: sourcemap.then_some(true),
+            mode,
+        }),
+        Command::Preview {
+            root,
+            port,
+            host,
+            out_dir,
+        } => {
+            let out_dir = out_dir.unwrap_or_else(|| {
+                let config = metamon_config::Config::load(&root).unwrap_or_default();
+                PathBuf::from(config.build.out_dir)
+            });
+            run(metamon_server::preview(metamon_server::PreviewOptions {
+                dir: root.join(out_dir),
+                port,
+                host,
+            }))
+        }
+    }
+}
+
+/// Runs a server until it ends.
+fn run(server: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(server) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `metamon build`: the table of written files, or every error with its code frame.
+fn build(options: metamon_build::BuildOptions) -> ExitCode {
+    let root = options.root.clone();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(metamon_build::build(options)) {
+        Ok(built) => {
+            let shown = built
+                .out_dir
+                .strip_prefix(root.canonicalize().unwrap_or(root))
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_else(|_| built.out_dir.display().to_string());
+            metamon_build::print_report(&built, &shown);
+            ExitCode::SUCCESS
+        }
+        Err(metamon_build::BuildError::Diagnostics(diagnostics)) => {
+            let color = std::io::stderr().is_terminal();
+            let root = root.canonicalize().unwrap_or(root);
+            for diagnostic in &diagnostics {
+                let source = std::fs::read(root.join(&diagnostic.file)).unwrap_or_default();
+                eprintln!(
+                    "{}",
+                    diagnostic.render(&String::from_utf8_lossy(&source), color)
+                );
             }
+            eprintln!(
+                "error: build failed with {} error{}; the last build was left as it was",
+                diagnostics.len(),
+                plural(diagnostics.len())
+            );
+            ExitCode::FAILURE
+        }
+        Err(metamon_build::BuildError::Message(message)) => {
+            eprintln!("error: build failed: {message}; the last build was left as it was");
+            ExitCode::FAILURE
         }
     }
 }

@@ -25,6 +25,7 @@ mod errors;
 mod graph;
 mod hmr;
 mod http;
+mod preview;
 mod protocol;
 mod server;
 mod transform;
@@ -36,6 +37,7 @@ mod rewriter_properties;
 pub use http::{host_allowed, origin_allowed};
 pub use metamon_project::files::{file_for_url, source_files};
 pub use metamon_project::settings::project_options;
+pub use preview::{PreviewOptions, preview};
 
 use metamon_config::Config;
 use server::DevServer;
@@ -72,7 +74,7 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     }
     let started = std::time::Instant::now();
     server.warm_up().await;
-    let (listener, port) = bind(&host, port).await?;
+    let (listener, port) = http::bind(&host, port).await?;
     let pipeline = server.pipeline.clone();
     let (_watcher, mut batches) = watch::start(server.root(), move || pipeline.config())?;
     let on_batches = server.clone();
@@ -96,16 +98,4 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())
-}
-
-/// Binds the port, or the next free one.
-async fn bind(host: &str, port: u16) -> Result<(tokio::net::TcpListener, u16), String> {
-    let mut last_error = String::new();
-    for candidate in port..port.saturating_add(50) {
-        match tokio::net::TcpListener::bind((host, candidate)).await {
-            Ok(listener) => return Ok((listener, candidate)),
-            Err(error) => last_error = error.to_string(),
-        }
-    }
-    Err(format!("no free port from {port}: {last_error}"))
 }

@@ -85,11 +85,34 @@ pub fn routes_module(pages: &[ComponentFile], layouts: &[ComponentFile]) -> Stri
             )
         })
         .collect();
+    let mut frameworks: Vec<&str> = pages
+        .iter()
+        .map(|page| page.framework)
+        .chain(not_found.iter().map(|page| page.framework))
+        .chain(
+            layout_names
+                .iter()
+                .map(|(_, layout)| layout.framework.as_str()),
+        )
+        .collect();
+    frameworks.sort();
+    frameworks.dedup();
+    let bridges: Vec<String> = frameworks
+        .iter()
+        .map(|framework| {
+            format!(
+                "{}: () => import({})",
+                js_string(framework),
+                js_string(&format!("/@metamon/bridge/{framework}.js"))
+            )
+        })
+        .collect();
     format!(
-        "export const routes = [\n  {}\n];\nexport const layouts = {{\n  {}\n}};\nexport const notFound = {};\nif (import.meta.hot) import.meta.hot.accept((next) => globalThis.__METAMON_ROUTER__?.setRoutes(next));\n",
+        "export const routes = [\n  {}\n];\nexport const layouts = {{\n  {}\n}};\nexport const notFound = {};\nexport const bridges = {{ {} }};\nif (import.meta.hot) import.meta.hot.accept((next) => globalThis.__METAMON_ROUTER__?.setRoutes(next));\n",
         routes.join(",\n  "),
         layouts.join(",\n  "),
-        not_found.as_ref().map_or("null".to_string(), entry)
+        not_found.as_ref().map_or("null".to_string(), entry),
+        bridges.join(", ")
     )
 }
 

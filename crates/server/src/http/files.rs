@@ -13,7 +13,7 @@ pub fn static_file(file: &Path) -> Response {
     text(StatusCode::OK, content_type(file), bytes)
 }
 
-fn content_type(file: &Path) -> &'static str {
+pub fn content_type(file: &Path) -> &'static str {
     match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "css" => "text/css; charset=utf-8",
         "js" | "mjs" => JS,

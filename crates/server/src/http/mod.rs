@@ -12,6 +12,7 @@ mod modules;
 mod runtime;
 mod socket;
 
+pub use files::content_type;
 pub use guard::{host_allowed, origin_allowed};
 
 use crate::server::DevServer;
@@ -79,6 +80,18 @@ fn refused(refusal: Refusal) -> Response {
         ),
         Refusal::NotFound => text(StatusCode::NOT_FOUND, "text/plain", "404 Not Found\n"),
     }
+}
+
+/// Binds the port, or the next free one.
+pub async fn bind(host: &str, port: u16) -> Result<(tokio::net::TcpListener, u16), String> {
+    let mut last_error = String::new();
+    for candidate in port..port.saturating_add(50) {
+        match tokio::net::TcpListener::bind((host, candidate)).await {
+            Ok(listener) => return Ok((listener, candidate)),
+            Err(error) => last_error = error.to_string(),
+        }
+    }
+    Err(format!("no free port from {port}: {last_error}"))
 }
 
 /// Diagnostics as a plain-text 500 response.
