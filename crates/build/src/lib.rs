@@ -236,6 +236,8 @@ fn defines(root: &std::path::Path, mode: &str, base: &str) -> Vec<(String, Strin
         serde_json::Value::Object(env).to_string(),
     ));
     for (key, value) in [
+        // Code guarded by `if (import.meta.hot)` is dropped, as in Vite.
+        ("import.meta.hot", "undefined"),
         ("process.env.NODE_ENV", "\"production\""),
         ("__VUE_OPTIONS_API__", "true"),
         ("__VUE_PROD_DEVTOOLS__", "false"),

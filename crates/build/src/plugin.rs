@@ -138,18 +138,26 @@ impl Plugin for MetamonPlugin {
         } else {
             path.to_string()
         };
-        if query.is_none() && !root_absolute {
-            return Ok(None);
-        }
+        let stylesheet = module_kind(&path, &state.options) == Some(ModuleKind::Css);
         let resolution = ctx.resolve(&path, args.importer, None).await?;
         let Ok(resolution) = resolution else {
+            // Named at the importer's line, as `metamon dev` and `check` do.
+            if let Some(diagnostic) = unresolved(state, args.importer, args.specifier) {
+                state.report(vec![diagnostic]);
+            }
             return Ok(None);
         };
+        if query.is_none() && !root_absolute && !stylesheet {
+            return Ok(None);
+        }
         let id = match query {
             Some(query) => format!("{}?{query}", resolution.id),
             None => resolution.id.to_string(),
         };
-        Ok(Some(HookResolveIdOutput::from_id(id)))
+        Ok(Some(with_side_effects(
+            HookResolveIdOutput::from_id(id),
+            &state.options,
+        )))
     }
 
     async fn load(&self, ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
@@ -248,12 +256,18 @@ impl Plugin for MetamonPlugin {
         let map = compiled
             .map
             .filter(|_| state.sourcemap)
+            .map(|mut map| {
+                // The compiler names the file by its URL (`/src/App.mtm`); the bundler wants
+                // its path, to write sources relative to each map.
+                map["sources"] = serde_json::json!([file.to_string_lossy()]);
+                map
+            })
             .and_then(|map| serde_json::from_value::<rolldown_sourcemap::JSONSourceMap>(map).ok())
             .and_then(|json| rolldown_sourcemap::SourceMap::from_json(json).ok());
         let mut output = js(compiled.code, map);
         if kind == Some(ModuleKind::Css) {
             // Imported for its CSS only: tree-shaking must keep it in its chunk.
-            output.side_effects = Some(HookSideEffects::True);
+            output.side_effects = Some(HookSideEffects::NoTreeshake);
         }
         Ok(Some(output))
     }
@@ -306,6 +320,37 @@ impl Plugin for MetamonPlugin {
             map: Default::default(),
         }))
     }
+}
+
+/// An import that does not resolve, at the line of the importer that writes it.
+fn unresolved(state: &BuildState, importer: Option<&str>, specifier: &str) -> Option<Diagnostic> {
+    let importer = split_key(importer?).0;
+    let relative = relative_to_root(Path::new(importer), &state.root)?;
+    if relative.starts_with("node_modules/") {
+        return None;
+    }
+    let source = std::fs::read_to_string(importer).unwrap_or_default();
+    let offset = ['"', '\'', '`']
+        .iter()
+        .find_map(|quote| source.find(&format!("{quote}{specifier}{quote}")))
+        .unwrap_or(0);
+    let (line, column) = line_column(&source, offset);
+    Some(Diagnostic::new(
+        "resolve",
+        &relative,
+        line,
+        column,
+        format!("cannot resolve `{specifier}` from {relative}"),
+    ))
+}
+
+/// A stylesheet is imported for its CSS: tree-shaking must keep it in its chunk.
+fn with_side_effects(mut output: HookResolveIdOutput, options: &Options) -> HookResolveIdOutput {
+    let path = split_key(&output.id).0;
+    if module_kind(path, options) == Some(ModuleKind::Css) {
+        output.side_effects = Some(HookSideEffects::NoTreeshake);
+    }
+    output
 }
 
 fn js(code: String, map: Option<rolldown_sourcemap::SourceMap>) -> HookLoadOutput {

@@ -81,6 +81,9 @@ enum Command {
         /// The built folder, relative to the app's folder (default: the config's build.outDir).
         #[arg(long)]
         out_dir: Option<PathBuf>,
+        /// The public path the app was built for (default: the config's base, /).
+        #[arg(long)]
+        base: Option<String>,
     },
 }
 
@@ -123,15 +126,14 @@ fn main() -> ExitCode {
             port,
             host,
             out_dir,
+            base,
         } => {
-            let out_dir = out_dir.unwrap_or_else(|| {
-                let config = metamon_config::Config::load(&root).unwrap_or_default();
-                PathBuf::from(config.build.out_dir)
-            });
+            let config = metamon_config::Config::load(&root).unwrap_or_default();
             run(metamon_server::preview(metamon_server::PreviewOptions {
-                dir: root.join(out_dir),
+                dir: root.join(out_dir.unwrap_or_else(|| PathBuf::from(&config.build.out_dir))),
                 port,
                 host,
+                base: base.unwrap_or(config.base),
             }))
         }
     }

@@ -309,3 +309,41 @@ fn typescript_enums_compile() {
     );
     assert!(code.contains("Tone[\"Loud\"] = \"loud\""), "{code}");
 }
+
+/// One `.mtm` per framework in production form: the framework's production output, no HMR
+/// code (no `import.meta.hot`, React Refresh, Vue/Svelte/Solid HMR wrappers, local-state
+/// instrumentation), JSX through the production runtime, the CSS extracted.
+#[test]
+fn production_outputs_have_no_hmr_code() {
+    let (repo, options) = repo_options();
+    let options = options.production();
+    let worker = WorkerPool::new();
+    for name in ["Counter.mtm", "Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
+        let file = format!("tests/fixtures/check-ok/src/{name}");
+        let path = repo.join(&file);
+        let bytes = std::fs::read(&path).unwrap();
+        let compiled = compile(&file, &path, &bytes, &options, &worker)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let code = compiled
+            .code
+            .replace(&repo.to_string_lossy().to_string(), "[repo]");
+        for dev_only in [
+            "import.meta.hot",
+            "$RefreshReg$",
+            "RefreshRuntime",
+            "__VUE_HMR_RUNTIME__",
+            "solid-refresh",
+            "__metamon_local",
+            "metamon/local",
+            "jsxDEV",
+            "/@metamon/client",
+        ] {
+            assert!(!code.contains(dev_only), "{name} has {dev_only}:\n{code}");
+        }
+        assert!(
+            code.contains("__metamon_defineChannels(import.meta"),
+            "{name}: channels still work: {code}"
+        );
+        insta::assert_snapshot!(format!("production-{name}"), code);
+    }
+}

@@ -17,11 +17,14 @@ pub struct PreviewOptions {
     pub dir: PathBuf,
     pub port: u16,
     pub host: String,
+    /// The public path the app was built for (`/`, `/sub/`): served under it.
+    pub base: String,
 }
 
 struct Site {
     dir: PathBuf,
     host: String,
+    base: String,
 }
 
 pub async fn preview(options: PreviewOptions) -> Result<(), String> {
@@ -38,10 +41,12 @@ pub async fn preview(options: PreviewOptions) -> Result<(), String> {
         ));
     }
     let (listener, port) = crate::http::bind(&options.host, options.port).await?;
-    println!("  Local: http://{}:{port}/", options.host);
+    let base = format!("/{}/", options.base.trim_matches('/')).replace("//", "/");
+    println!("  Local: http://{}:{port}{base}", options.host);
     let site = Arc::new(Site {
         dir,
         host: options.host,
+        base,
     });
     let app = Router::new().fallback(serve).with_state(site);
     axum::serve(listener, app).await.map_err(|e| e.to_string())
@@ -60,7 +65,19 @@ async fn serve(State(site): State<Arc<Site>>, request: Request) -> Response {
             "403 Forbidden: unknown Host\n",
         );
     }
-    let path = request.uri().path();
+    let Some(path) = request
+        .uri()
+        .path()
+        .strip_prefix(site.base.trim_end_matches('/'))
+        .filter(|path| path.is_empty() || path.starts_with('/'))
+    else {
+        return respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "no-cache",
+            "404 Not Found\n",
+        );
+    };
     let file = match file_for_url(&site.dir, path) {
         Ok(file) if file.is_file() => file,
         Ok(dir) if dir.join("index.html").is_file() => dir.join("index.html"),
