@@ -7,6 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,7 +18,7 @@ const quick = args.includes('--quick');
 const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const rounds = Number(option('--rounds', quick ? 2 : 20));
 const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
-const metamonBin = process.env.METAMON_BIN || path.join(repo, 'target/release/metamon');
+const metamonBin = process.env.METAMON_BIN ? path.resolve(process.env.METAMON_BIN) : path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
 // Every server started, so none outlives a failed run.
 const servers = new Set();
@@ -30,8 +31,8 @@ function step(what) {
 
 const APPS = {
   react: { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
-  'react-mtm': { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, mtm: true, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.mtm`, root: 'src/App.jsx', viteApp: 'react' },
-  'react-10k': { gen: 'gen-react-app.mjs', n: quick ? 40 : 10000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
+  'react-mtm': { gen: 'gen-react-app.mjs', n: quick ? 20 : 1000, mtm: true, build: false, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.mtm`, root: 'src/App.jsx', viteApp: 'react' },
+  'react-10k': { gen: 'gen-react-app.mjs', n: quick ? 40 : 10000, build: false, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.jsx`, root: 'src/App.jsx' },
   vue: { gen: 'gen-vue-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.vue`, root: 'src/App.vue', plugin: ['@vitejs/plugin-vue', 'vue'] },
   svelte: { gen: 'gen-svelte-app.mjs', n: quick ? 20 : 1000, leaf: (n) => `src/comps/Comp${Math.floor(n / 2)}.svelte`, root: 'src/App.svelte', plugin: ['@sveltejs/vite-plugin-svelte', '{ svelte }', 'svelte'] },
   // Solid components are plain .jsx: the config tells Metamon they are Solid, not React.
@@ -189,6 +190,56 @@ async function coldStart(browser, kind, dir, n) {
   return { server, page, ms };
 }
 
+/** Runs a command to its end; its wall time in ms, or an error with its output. */
+function timed(command, argv, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => { output += c; });
+    child.stderr.on('data', (c) => { output += c; });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${command} ${argv.join(' ')} failed (${code}):\n${output}`))));
+  });
+}
+
+/** Total gzipped size of the built JavaScript, in kB. */
+function gzippedJs(dist) {
+  const files = fs.readdirSync(dist, { recursive: true }).filter((f) => f.endsWith('.js'));
+  return Math.round(files.reduce((sum, f) => sum + zlib.gzipSync(fs.readFileSync(path.join(dist, f))).length, 0) / 100) / 10;
+}
+
+/** The production build: wall time of the whole command, gzipped JS, and whether the built app renders every component. */
+async function benchBuild(browser, kind, dir, n) {
+  step(`${kind}: production build`);
+  const dist = path.join(dir, 'dist');
+  fs.rmSync(dist, { recursive: true, force: true });
+  const buildMs = kind === 'metamon'
+    ? await timed(metamonBin, ['build', dir], dir)
+    : await timed('node', [path.join(here, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], dir);
+  // Both builds are static files: one static server for both.
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const server = spawn(metamonBin, ['preview', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.add(server);
+  let output = '';
+  server.stdout.on('data', (c) => { output += c; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`preview did not start: ${output}`)), 30000);
+    server.stdout.on('data', () => { const m = output.match(/Local: (http:\/\/\S+)/); if (m) { clearTimeout(timer); resolve(m[1]); } });
+  });
+  const page = await browser.newPage();
+  let renders = true;
+  try {
+    await page.goto(url);
+    await page.waitForSelector(`#c${n - 1}`, { timeout: 60000 });
+    renders = (await page.$$eval('[id^="c"] .label', (labels) => labels.length)) >= n;
+  } catch { renders = false; }
+  await page.close();
+  server.kill('SIGKILL');
+  servers.delete(server);
+  return { buildMs: Math.round(buildMs), gzipKb: gzippedJs(dist), renders };
+}
+
 async function benchApp(browser, name, kind) {
   const app = APPS[name];
   const dir = generate(name, kind);
@@ -211,7 +262,8 @@ async function benchApp(browser, name, kind) {
   const peakRss = server.peak();
   await page.close();
   await server.close();
-  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold };
+  const build = app.build === false ? null : await benchBuild(browser, kind, dir, app.n);
+  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
 }
 
 // A run that stops making progress fails with what it was doing, instead of hanging CI.
@@ -253,7 +305,10 @@ for (const name of appNames) {
     ['root save→DOM p95 (ms)', (r) => r.root.p95],
     ['local state kept', (r) => r.stateKept],
     ['dev-server peak RSS (MB)', (r) => r.peakRssMb],
-  ]) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
+    ['build, whole command (ms)', (r) => r.build?.buildMs],
+    ['build, gzipped JS (kB)', (r) => r.build?.gzipKb],
+    ['built app renders all components', (r) => r.build?.renders],
+  ]) if (get(m) !== undefined) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
 }
 const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -284,6 +339,11 @@ goal(`cold start (warm dep cache), React ${size('react')}, metamon/vite`, rel('r
 goal(`dev-server peak RSS, React ${size('react')}, metamon/vite`, rel('react', (r) => r.peakRssMb), 0.33);
 if (get('react-10k', 'metamon') && get('react', 'metamon')) goal(`leaf save→DOM, metamon ${size('react-10k')} / ${size('react')} components`, get('react-10k', 'metamon').leaf.median / get('react', 'metamon').leaf.median, 1.2);
 for (const app of ['vue', 'svelte', 'solid']) goal(`leaf save→DOM, ${app}, metamon/vite`, rel(app, (r) => r.leaf.median), 0.5);
+for (const app of ['react', 'vue', 'svelte', 'solid']) {
+  if (!get(app, 'metamon')?.build) continue;
+  goal(`build time, ${app} ${size(app)}, metamon/vite`, rel(app, (r) => r.build.buildMs), 0.5);
+  goal(`built JS gzipped, ${app} ${size(app)}, metamon/vite`, rel(app, (r) => r.build.gzipKb), 1.1);
+}
 if (goals.length) print(`\ngoals (this run${quick ? ', quick mode: small apps, not the goal sizes' : ''}):\n${goals.join('\n')}`);
 
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
