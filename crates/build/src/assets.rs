@@ -103,20 +103,9 @@ impl Assets {
 }
 
 fn data_url(extension: &str, bytes: &[u8]) -> String {
-    let mime = match extension {
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "txt" => "text/plain",
-        _ => "application/octet-stream",
-    };
     format!(
-        "data:{mime};base64,{}",
+        "data:{};base64,{}",
+        metamon_project::files::media_type(extension),
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
 }

@@ -222,6 +222,23 @@ pub(crate) fn repo_options() -> (std::path::PathBuf, Options) {
     (repo, options)
 }
 
+/// A fixture compiled, and its code with the repository's path replaced by `[repo]`.
+fn compile_fixture(
+    repo: &Path,
+    file: &str,
+    options: &Options,
+    worker: &WorkerPool,
+) -> (crate::Compiled, String) {
+    let path = repo.join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    let compiled =
+        compile(file, &path, &bytes, options, worker).unwrap_or_else(|e| panic!("{file}: {e:?}"));
+    let code = compiled
+        .code
+        .replace(&repo.to_string_lossy().to_string(), "[repo]");
+    (compiled, code)
+}
+
 /// Vue, Svelte and Solid `.mtm` files through the Node worker (compilers from the repo's
 /// `node_modules`): the hooks and emitters are injected, the output is the framework's own.
 #[test]
@@ -230,13 +247,7 @@ fn framework_mtm_outputs() {
     let worker = WorkerPool::new();
     for name in ["Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
         let file = format!("tests/fixtures/check-ok/src/{name}");
-        let path = repo.join(&file);
-        let bytes = std::fs::read(&path).unwrap();
-        let compiled = compile(&file, &path, &bytes, &options, &worker)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let code = compiled
-            .code
-            .replace(&repo.to_string_lossy().to_string(), "[repo]");
+        let (compiled, code) = compile_fixture(&repo, &file, &options, &worker);
         assert!(
             code.contains("__metamon_defineChannels(import.meta"),
             "{name}: {code}"
@@ -320,13 +331,7 @@ fn production_outputs_have_no_hmr_code() {
     let worker = WorkerPool::new();
     for name in ["Counter.mtm", "Board.vue.mtm", "Users.mtm", "Toggle.mtm"] {
         let file = format!("tests/fixtures/check-ok/src/{name}");
-        let path = repo.join(&file);
-        let bytes = std::fs::read(&path).unwrap();
-        let compiled = compile(&file, &path, &bytes, &options, &worker)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let code = compiled
-            .code
-            .replace(&repo.to_string_lossy().to_string(), "[repo]");
+        let (_, code) = compile_fixture(&repo, &file, &options, &worker);
         for dev_only in [
             "import.meta.hot",
             "$RefreshReg$",

@@ -7,6 +7,29 @@ use std::path::{Component, Path, PathBuf};
 /// Files served at the root URL as they are, as in Vite (`public/favicon.svg` → `/favicon.svg`).
 pub const PUBLIC_DIR: &str = "public";
 
+/// The media type of a file by its extension (no charset), for responses and data URLs.
+pub fn media_type(extension: &str) -> &'static str {
+    match extension {
+        "css" => "text/css",
+        "js" | "mjs" => "text/javascript",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "txt" => "text/plain",
+        "html" => "text/html",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
 /// `path` relative to `root`, with `/` separators (`None` outside it).
 pub fn relative_to_root(path: &Path, root: &Path) -> Option<String> {
     path.strip_prefix(root)

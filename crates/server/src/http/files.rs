@@ -3,7 +3,7 @@
 use super::{JS, refused, text};
 use axum::http::StatusCode;
 use axum::response::Response;
-use metamon_project::files::Refusal;
+use metamon_project::files::{Refusal, media_type};
 use std::path::Path;
 
 pub fn static_file(file: &Path) -> Response {
@@ -14,20 +14,12 @@ pub fn static_file(file: &Path) -> Response {
 }
 
 pub fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => JS,
-        "json" | "map" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "txt" => "text/plain; charset=utf-8",
-        "html" => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
+    let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match media_type(extension) {
+        "text/css" => "text/css; charset=utf-8",
+        "text/javascript" => JS,
+        "text/plain" => "text/plain; charset=utf-8",
+        "text/html" => "text/html; charset=utf-8",
+        other => other,
     }
 }
