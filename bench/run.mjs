@@ -1,7 +1,7 @@
 // Benchmarks `metamon dev` against Vite on the same generated apps, one server after the
 // other, in headless Chromium: cold start (empty and warm dependency cache), leaf and root
 // save→DOM latency, whether local state survived, dev-server peak RSS.
-// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N]
+// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N] [--only build]
 // Output: a table on stdout, bench/results/latest.json and bench/results/latency.svg.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const rounds = Number(option('--rounds', quick ? 2 : 20));
+// `--only build`: just the production builds (no dev-server figures).
+const onlyBuild = option('--only', '') === 'build';
 const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
 const metamonBin = process.env.METAMON_BIN ? path.resolve(process.env.METAMON_BIN) : path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
@@ -244,6 +246,7 @@ async function benchApp(browser, name, kind) {
   const app = APPS[name];
   const dir = generate(name, kind);
   clearCaches(dir);
+  if (onlyBuild) return { app: name, server: kind, n: app.n, build: await benchBuild(browser, kind, dir, app.n) };
   const coldRun = await coldStart(browser, kind, dir, app.n);
   await coldRun.page.close();
   await coldRun.server.close();
@@ -308,7 +311,7 @@ for (const name of appNames) {
     ['build, whole command (ms)', (r) => r.build?.buildMs],
     ['build, gzipped JS (kB)', (r) => r.build?.gzipKb],
     ['built app renders all components', (r) => r.build?.renders],
-  ]) if (get(m) !== undefined) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
+  ]) if ((onlyBuild ? label.startsWith('build') || label.startsWith('built') : true) && get(m) !== undefined) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
 }
 const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -318,26 +321,26 @@ for (const row of rows) print(line(row));
 
 // Where the time goes, from metamon's own trace of each update and of the cold start.
 print('\ntrace (metamon, medians in ms): debounce = watcher to batch, compile = server work, transfer = WebSocket, apply = import + framework re-render');
-for (const r of results.filter((r) => r.server === 'metamon')) {
+for (const r of results.filter((r) => r.server === 'metamon' && r.leaf)) {
   for (const kind of ['leaf', 'root']) {
     const t = r[kind].trace;
     if (t) print(`  ${r.app} ${kind}: debounce ${t.debounce}, compile ${t.compile}, transfer ${t.transfer}, apply ${t.apply}`);
   }
 }
 print('cold start: module requests, and the time this Chromium takes only to fetch them again (6 connections, no evaluation)');
-for (const r of results) print(`  ${r.app} ${r.server}: ${r.coldTrace.requests} requests, refetch ${r.coldTrace.refetchMs} ms, page load ${r.coldTrace.pageLoadMs} ms`);
+for (const r of results.filter((r) => r.coldTrace)) print(`  ${r.app} ${r.server}: ${r.coldTrace.requests} requests, refetch ${r.coldTrace.refetchMs} ms, page load ${r.coldTrace.pageLoadMs} ms`);
 
 // The goals of the benchmark issue, checked on this run.
 const get = (app, server) => results.find((r) => r.app === app && r.server === server);
 const goals = [];
-const goal = (label, value, limit) => value != null && goals.push(`  ${value <= limit ? 'met    ' : 'not met'}  ${label}: ${value.toFixed(2)} (goal ≤ ${limit})`);
-const rel = (app, pick) => get(app, 'metamon') && get(app, 'vite') ? pick(get(app, 'metamon')) / pick(get(app, 'vite')) : null;
+const goal = (label, value, limit) => value != null && !Number.isNaN(value) && goals.push(`  ${value <= limit ? 'met    ' : 'not met'}  ${label}: ${value.toFixed(2)} (goal ≤ ${limit})`);
+const rel = (app, pick) => { try { return get(app, 'metamon') && get(app, 'vite') ? pick(get(app, 'metamon')) / pick(get(app, 'vite')) : null; } catch { return null; } };
 const size = (app) => get(app, 'metamon')?.n;
 goal(`leaf save→DOM, React ${size('react')}, metamon/vite`, rel('react', (r) => r.leaf.median), 0.25);
 goal(`root save→DOM, React ${size('react')}, metamon/vite`, rel('react', (r) => r.root.median), 0.5);
 goal(`cold start (warm dep cache), React ${size('react')}, metamon/vite`, rel('react', (r) => r.warmMs), 0.33);
 goal(`dev-server peak RSS, React ${size('react')}, metamon/vite`, rel('react', (r) => r.peakRssMb), 0.33);
-if (get('react-10k', 'metamon') && get('react', 'metamon')) goal(`leaf save→DOM, metamon ${size('react-10k')} / ${size('react')} components`, get('react-10k', 'metamon').leaf.median / get('react', 'metamon').leaf.median, 1.2);
+if (get('react-10k', 'metamon')?.leaf && get('react', 'metamon')?.leaf) goal(`leaf save→DOM, metamon ${size('react-10k')} / ${size('react')} components`, get('react-10k', 'metamon').leaf.median / get('react', 'metamon').leaf.median, 1.2);
 for (const app of ['vue', 'svelte', 'solid']) goal(`leaf save→DOM, ${app}, metamon/vite`, rel(app, (r) => r.leaf.median), 0.5);
 for (const app of ['react', 'vue', 'svelte', 'solid']) {
   if (!get(app, 'metamon')?.build) continue;
@@ -347,9 +350,10 @@ for (const app of ['react', 'vue', 'svelte', 'solid']) {
 if (goals.length) print(`\ngoals (this run${quick ? ', quick mode: small apps, not the goal sizes' : ''}):\n${goals.join('\n')}`);
 
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-fs.writeFileSync(path.join(here, 'results', quick ? 'quick.json' : 'latest.json'), JSON.stringify({ date: new Date().toISOString(), rounds, results }, null, 2));
-fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
-fs.writeFileSync(path.join(here, 'results', quick ? 'quick.txt' : 'latest.txt'), `${report.join('\n')}\n`);
+const stem = quick ? 'quick' : onlyBuild ? 'build' : 'latest';
+fs.writeFileSync(path.join(here, 'results', `${stem}.json`), JSON.stringify({ date: new Date().toISOString(), rounds, results }, null, 2));
+if (!onlyBuild) fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
+fs.writeFileSync(path.join(here, 'results', `${stem}.txt`), `${report.join('\n')}\n`);
 
 /** A small grouped bar chart: leaf and root save→DOM medians per app, metamon beside Vite. */
 function chart(results) {
