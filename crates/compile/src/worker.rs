@@ -38,14 +38,20 @@ struct Process {
     stdin: ChildStdin,
     /// The worker's stdout lines, read by a thread of their own so that a wait can time out.
     lines: Receiver<String>,
+    /// The kinds this worker has compiled: their compiler is loaded.
+    warm: Vec<WorkerKind>,
 }
+
+/// A worker's first compile of a kind also starts Node and loads that framework's compiler:
+/// it gets this long on top of the timeout, which is meant for a compile that never returns.
+const COLD_COMPILER_GRACE: Duration = Duration::from_secs(20);
 
 /// Why an exchange with a worker failed.
 enum Failure {
     /// It exited or its pipes broke: a new worker may well succeed.
     Died(String),
     /// It did not answer in time (a compiler stuck on this input): retrying would hang again.
-    TimedOut(Duration),
+    TimedOut,
 }
 
 impl Drop for Process {
@@ -208,8 +214,18 @@ impl WorkerPool {
                 *slot = Some(spawn(&options.root)?);
             }
             let process = slot.as_mut().expect("just started");
-            match exchange(process, request, options.compile_timeout) {
-                Ok(response) => return Ok(response),
+            let limit = if process.warm.contains(&kind) {
+                options.compile_timeout
+            } else {
+                options.compile_timeout + COLD_COMPILER_GRACE
+            };
+            match exchange(process, request, limit) {
+                Ok(response) => {
+                    if !process.warm.contains(&kind) {
+                        process.warm.push(kind);
+                    }
+                    return Ok(response);
+                }
                 Err(Failure::Died(error)) => {
                     last_error = error;
                     *slot = None;
@@ -220,11 +236,11 @@ impl WorkerPool {
                         ));
                     }
                 }
-                Err(Failure::TimedOut(limit)) => {
+                Err(Failure::TimedOut) => {
                     *slot = None;
                     let message = format!(
                         "compiling {file} took longer than {} ms (reloadTimeout): the {} compiler was stopped and restarted",
-                        limit.as_millis(),
+                        options.compile_timeout.as_millis(),
                         kind.name()
                     );
                     self.notice_restart(message.clone());
@@ -252,7 +268,7 @@ fn exchange(process: &mut Process, request: &Value, limit: Duration) -> Result<V
         let left = deadline.saturating_duration_since(Instant::now());
         let answer = match process.lines.recv_timeout(left) {
             Ok(answer) => answer,
-            Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut(limit)),
+            Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut),
             Err(RecvTimeoutError::Disconnected) => return Err(Failure::Died("it exited".into())),
         };
         let Ok(response) = serde_json::from_str::<Value>(&answer) else {
@@ -291,6 +307,7 @@ fn spawn(root: &Path) -> Result<Process, String> {
         child,
         stdin,
         lines,
+        warm: Vec::new(),
     })
 }
 
