@@ -11,3 +11,4 @@ pub mod load;
 pub mod module_id;
 pub mod runtime_files;
 pub mod settings;
+pub mod vite_config;
