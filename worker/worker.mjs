@@ -218,7 +218,10 @@ async function compileVue(req) {
   const compileTemplate = fn(sfc, 'compileTemplate');
   const compileStyleAsync = fn(sfc, 'compileStyleAsync');
 
-  const { descriptor, errors } = parse(source, { filename, sourceMap: false, ignoreEmpty: true });
+  const isCustomElement = customElementTest(req.isCustomElement);
+  // The template is parsed here once and its AST reused: custom elements are known to the parse.
+  const templateParseOptions = isCustomElement ? { isCustomElement } : undefined;
+  const { descriptor, errors } = parse(source, { filename, sourceMap: false, ignoreEmpty: true, templateParseOptions });
   if (errors.length) {
     const e = errors[0];
     const loc = e.loc && e.loc.start;
@@ -238,7 +241,6 @@ async function compileVue(req) {
   const inlineTemplate = !dev && !!descriptor.scriptSetup && !!descriptor.template && !descriptor.template.src;
 
   const templateCompilerOptions = { expressionPlugins, isTS };
-  const isCustomElement = customElementTest(req.isCustomElement);
   if (isCustomElement) templateCompilerOptions.isCustomElement = isCustomElement;
   const templateOptions = {
     id,
