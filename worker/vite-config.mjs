@@ -47,7 +47,8 @@ export async function load(url, context, next) {
       'const plugin = (options) => ({ name: ' + JSON.stringify(name) + ', __metamon: { package: ' +
       JSON.stringify(name) + ', options: options ?? {}, missing: ' + missing + ' } });\\n' +
       'export default plugin; export { plugin as react, plugin as vue, plugin as svelte, plugin as solid, plugin as tailwindcss };\\n' +
-      'export const vitePreprocess = () => ({});\\n';
+      'export const vitePreprocess = () => ({});\\n' +
+      'export const defineConfig = (config) => config;\\n';
     return { format: 'module', shortCircuit: true, source };
   }
   return next(url, context);

@@ -118,7 +118,11 @@ impl Options {
     pub fn script_defines(&self) -> Vec<(String, String)> {
         let mut defines = self.define.clone();
         if !defines.iter().any(|(key, _)| key == "process.env.NODE_ENV") {
-            let mode = if self.dev { "\"development\"" } else { "\"production\"" };
+            let mode = if self.dev {
+                "\"development\""
+            } else {
+                "\"production\""
+            };
             defines.push(("process.env.NODE_ENV".into(), mode.into()));
         }
         defines
@@ -273,8 +277,11 @@ fn imports_tailwind(source: &str) -> bool {
     source.match_indices("@import").any(|(at, _)| {
         let rest = source[at + "@import".len()..].trim_start();
         let rest = rest.strip_prefix("url(").unwrap_or(rest);
-        rest.strip_prefix(['"', '\''])
-            .is_some_and(|name| name.starts_with("tailwindcss\"") || name.starts_with("tailwindcss'") || name.starts_with("tailwindcss/"))
+        rest.strip_prefix(['"', '\'']).is_some_and(|name| {
+            name.starts_with("tailwindcss\"")
+                || name.starts_with("tailwindcss'")
+                || name.starts_with("tailwindcss/")
+        })
     })
 }
 

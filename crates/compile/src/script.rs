@@ -40,7 +40,9 @@ pub fn valid_defines(entries: &[(String, String)]) -> (Vec<(String, String)>, Ve
     for (key, value) in entries {
         match ReplaceGlobalDefinesConfig::new(&[(key.as_str(), value.as_str())]) {
             Ok(_) => valid.push((key.clone(), value.clone())),
-            Err(_) => invalid.push(format!("`define` entry `{key}` = `{value}` is not a global name and an expression; ignored")),
+            Err(_) => invalid.push(format!(
+                "`define` entry `{key}` = `{value}` is not a global name and an expression; ignored"
+            )),
         }
     }
     (valid, invalid)

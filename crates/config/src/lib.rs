@@ -338,8 +338,11 @@ mod tests {
     fn own_keys_win_over_the_vite_config() {
         let dir = std::env::temp_dir().join(format!("metamon-config-over-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(FILE_NAME), r#"{ "port": 4000, "build": { "outDir": "out" } }"#)
-            .unwrap();
+        std::fs::write(
+            dir.join(FILE_NAME),
+            r#"{ "port": 4000, "build": { "outDir": "out" } }"#,
+        )
+        .unwrap();
         let vite = serde_json::json!({ "port": 3000, "base": "/app/", "build": { "sourcemap": true, "outDir": "x" } });
         let config = Config::load_over(&dir, &vite, "vite.config.ts").unwrap();
         assert_eq!(config.port, Some(4000));

@@ -82,8 +82,8 @@ pub fn compile_options(root: &Path, config: &Config) -> Options {
     options.jsx_import_source = config.jsx_import_source.clone();
     options.vue_is_custom_element = config.vue_is_custom_element.clone();
     options.postcss = has_postcss_config(root);
-    options.preprocessor_options = serde_json::to_value(&config.preprocessor_options)
-        .unwrap_or(serde_json::Value::Null);
+    options.preprocessor_options =
+        serde_json::to_value(&config.preprocessor_options).unwrap_or(serde_json::Value::Null);
     options
 }
 

@@ -55,12 +55,13 @@ pub fn evaluate(root: &Path, command: &str, mode: &str) -> Result<Option<ViteCon
     };
     let source = std::fs::read_to_string(&path)
         .map_err(|e| error(1, 1, format!("cannot read {file}: {e}")))?;
-    let script = compile_script(&file, &source, &ScriptOptions::default()).map_err(|mut errors| {
-        errors
-            .drain(..)
-            .next()
-            .unwrap_or_else(|| error(1, 1, format!("{file} does not parse")))
-    })?;
+    let script =
+        compile_script(&file, &source, &ScriptOptions::default()).map_err(|mut errors| {
+            errors
+                .drain(..)
+                .next()
+                .unwrap_or_else(|| error(1, 1, format!("{file} does not parse")))
+        })?;
     let mut code = script.code;
     // Vite's config bundler gives ESM configs the CommonJS names; so does this.
     if !declares(&code, "__dirname") {
@@ -84,8 +85,13 @@ pub fn evaluate(root: &Path, command: &str, mode: &str) -> Result<Option<ViteCon
     // Beside the config, so its relative imports and `import.meta.url` mean what they say; a
     // dot-file, so the watcher and the walk ignore it.
     let temporary = root.join(format!(".{file}.timestamp-{}.mjs", std::process::id()));
-    std::fs::write(&temporary, code)
-        .map_err(|e| error(1, 1, format!("cannot write the evaluated copy of {file}: {e}")))?;
+    std::fs::write(&temporary, code).map_err(|e| {
+        error(
+            1,
+            1,
+            format!("cannot write the evaluated copy of {file}: {e}"),
+        )
+    })?;
     let loader = std::env::temp_dir().join(format!(
         "metamon-vite-config-{:016x}.mjs",
         metamon_compile::content_hash(LOADER_SOURCE.as_bytes())

@@ -8,8 +8,8 @@ use rolldown::{Bundler, BundlerOptions, InputItem, OutputFormat, Platform, Resol
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 /// What a bundled entry exports: a CommonJS package comes out with only a default export, and
@@ -245,9 +245,9 @@ pub async fn prebundle(
 fn not_installed_reason(specifier: &str, error: &oxc_resolver::ResolveError) -> String {
     let package = package_name(specifier);
     match error {
-        oxc_resolver::ResolveError::NotFound(_) => format!(
-            "the package `{package}` is not installed: run `npm install {package}`"
-        ),
+        oxc_resolver::ResolveError::NotFound(_) => {
+            format!("the package `{package}` is not installed: run `npm install {package}`")
+        }
         other => format!("`{specifier}` does not resolve: {other}"),
     }
 }

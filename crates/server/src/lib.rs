@@ -147,7 +147,11 @@ async fn bind(
     strict: bool,
 ) -> Result<(tokio::net::TcpListener, u16), String> {
     let mut last_error = String::new();
-    let last = if strict { port } else { port.saturating_add(49) };
+    let last = if strict {
+        port
+    } else {
+        port.saturating_add(49)
+    };
     for candidate in port..=last {
         match tokio::net::TcpListener::bind((host, candidate)).await {
             Ok(listener) => return Ok((listener, candidate)),

@@ -4,9 +4,9 @@
 
 use crate::channel::{HmrChannel, ReceivedEvents};
 use crate::errors::ErrorBoard;
+use crate::graph::ImportTarget;
 use crate::hmr;
 use crate::protocol::HmrPayload;
-use crate::graph::ImportTarget;
 use crate::transform::Pipeline;
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
@@ -83,17 +83,16 @@ impl DevServer {
             }
             while let Some(result) = tasks.join_next().await {
                 match result {
-                    Ok(Ok(transformed)) => frontier.extend(
-                        transformed
-                            .imports
-                            .iter()
-                            .filter_map(|import| match &import.target {
+                    Ok(Ok(transformed)) => {
+                        frontier.extend(transformed.imports.iter().filter_map(|import| {
+                            match &import.target {
                                 ImportTarget::Module(module) if !seen.contains(module) => {
                                     Some(module.clone())
                                 }
                                 _ => None,
-                            }),
-                    ),
+                            }
+                        }))
+                    }
                     Ok(Err(diagnostics)) => self.errors.record(diagnostics),
                     Err(_) => {}
                 }
@@ -125,6 +124,41 @@ impl DevServer {
         };
         for key in failing {
             if let Err(diagnostics) = self.pipeline.transform(&key).await {
+                self.errors.record(diagnostics);
+            }
+        }
+        self.check_unreached_scripts(&seen).await;
+    }
+
+    /// Compiles the scripts no page reached, only to print their errors: what they import is
+    /// not bundled (tests and stories import packages the app does not use).
+    async fn check_unreached_scripts(&self, reached: &HashSet<String>) {
+        let root = self.root().to_path_buf();
+        let options = self.pipeline.options();
+        let public_dir = format!("{}/", self.pipeline.config().public_dir.trim_matches('/'));
+        let mut tasks = tokio::task::JoinSet::new();
+        for path in source_files(&root, &root) {
+            let Some(relative) = relative_to_root(&path, &root) else {
+                continue;
+            };
+            let key = format!("/{relative}");
+            let tool_config = !relative.contains('/') && relative.contains(".config.");
+            if tool_config
+                || relative.starts_with(&public_dir)
+                || reached.contains(&key)
+                || !module_kind(&key, &options).is_some_and(ModuleKind::is_script)
+            {
+                continue;
+            }
+            let pipeline = self.pipeline.clone();
+            let options = options.clone();
+            tasks.spawn_blocking(move || {
+                metamon_project::load::load(&key, &relative, &path, &options, pipeline.worker())
+                    .err()
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            if let Ok(Some(diagnostics)) = result {
                 self.errors.record(diagnostics);
             }
         }
@@ -169,23 +203,24 @@ impl DevServer {
     /// Re-reads `metamon.config.json` after it changed; pages reload (their state is restored
     /// from the runtime's snapshot). A bad config is shown like a compile error and not applied.
     pub fn reload_config(&self) {
-        let config_files =
-            std::iter::once(metamon_config::FILE_NAME).chain(metamon_project::vite_config::FILE_NAMES);
+        let config_files = std::iter::once(metamon_config::FILE_NAME)
+            .chain(metamon_project::vite_config::FILE_NAMES);
         match metamon_project::settings::load_config(self.root(), "serve") {
             Ok(loaded) => {
                 self.pipeline.set_config(loaded.config);
                 for file in config_files {
                     self.errors.clear(file);
                 }
-                let name = loaded
-                    .vite
-                    .as_ref()
-                    .map_or(metamon_config::FILE_NAME.to_string(), |vite| {
-                        for warning in &vite.warnings {
-                            eprintln!("  warning: {warning}");
-                        }
-                        vite.file.clone()
-                    });
+                let name =
+                    loaded
+                        .vite
+                        .as_ref()
+                        .map_or(metamon_config::FILE_NAME.to_string(), |vite| {
+                            for warning in &vite.warnings {
+                                eprintln!("  warning: {warning}");
+                            }
+                            vite.file.clone()
+                        });
                 println!("  config changed: {name}, reloading pages");
                 self.channel.send(&HmrPayload::FullReload {
                     path: format!("/{name}"),

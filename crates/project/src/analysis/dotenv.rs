@@ -75,7 +75,11 @@ pub fn exposed_variables_with(
     prefixes: &[String],
 ) -> serde_json::Map<String, serde_json::Value> {
     let root = dir;
-    let exposed = |key: &str| prefixes.iter().any(|prefix| key.starts_with(prefix.as_str()));
+    let exposed = |key: &str| {
+        prefixes
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+    };
     let mut env = serde_json::Map::new();
     for name in [
         ".env".to_string(),

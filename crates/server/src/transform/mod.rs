@@ -120,7 +120,12 @@ impl Pipeline {
         Framework::ALL
             .iter()
             .flat_map(|framework| metamon_compile::descriptor(*framework).prebundle_entries)
-            .filter(|entry| self.resolution().resolver.resolve(&self.root, entry).is_ok())
+            .filter(|entry| {
+                self.resolution()
+                    .resolver
+                    .resolve(&self.root, entry)
+                    .is_ok()
+            })
             .map(|entry| entry.to_string())
             .collect()
     }

@@ -3,10 +3,10 @@
 
 use crate::graph::ImportTarget;
 use metamon_compile::{ModuleKind, Options, module_kind};
+use metamon_config::Config;
 use metamon_project::analysis::imports;
 use metamon_project::module_id::split_key;
 use metamon_project::runtime_files;
-use metamon_config::Config;
 use oxc_resolver::{
     ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions, TsconfigReferences,
 };
@@ -83,7 +83,9 @@ impl Resolution {
                 // An absolute path into the app (`path.resolve(__dirname, 'src')`) is a
                 // root-relative import.
                 let replacement = match alias.replacement.strip_prefix(&root_text) {
-                    Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/{}", rest.trim_start_matches('/')),
+                    Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                        format!("/{}", rest.trim_start_matches('/'))
+                    }
                     _ => alias.replacement.clone(),
                 };
                 Some((find, replacement))
@@ -98,16 +100,18 @@ impl Resolution {
 
     /// `specifier` with the first matching alias applied, as Vite's `resolve.alias`.
     pub fn aliased(&self, specifier: &str) -> Option<String> {
-        self.aliases.iter().find_map(|(find, replacement)| match find {
-            AliasFind::Prefix(prefix) => {
-                let rest = specifier.strip_prefix(prefix.as_str())?;
-                (rest.is_empty() || rest.starts_with('/'))
-                    .then(|| format!("{replacement}{rest}").replace("//", "/"))
-            }
-            AliasFind::Pattern(pattern) => pattern
-                .is_match(specifier)
-                .then(|| pattern.replace(specifier, replacement.as_str()).to_string()),
-        })
+        self.aliases
+            .iter()
+            .find_map(|(find, replacement)| match find {
+                AliasFind::Prefix(prefix) => {
+                    let rest = specifier.strip_prefix(prefix.as_str())?;
+                    (rest.is_empty() || rest.starts_with('/'))
+                        .then(|| format!("{replacement}{rest}").replace("//", "/"))
+                }
+                AliasFind::Pattern(pattern) => pattern
+                    .is_match(specifier)
+                    .then(|| pattern.replace(specifier, replacement.as_str()).to_string()),
+            })
     }
 }
 
@@ -142,7 +146,10 @@ pub fn resolve(
         // A tsconfig `paths` entry (`@/components/x`) names an app file, not a package.
         if resolution.has_tsconfig
             && let Ok(resolution) = resolver.resolve(importer_dir, path)
-            && !resolution.path().components().any(|c| c.as_os_str() == "node_modules")
+            && !resolution
+                .path()
+                .components()
+                .any(|c| c.as_os_str() == "node_modules")
             && let Some(url) = metamon_project::files::url_of(resolution.path(), root)
         {
             return Ok(ImportTarget::Module(module_key(&url, query, options)));
