@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 cargo test --workspace
-node --test worker/ runtime/ testing/
+node --test worker/ runtime/ testing/ npm/
 cargo build -p metamon
 node --test --test-concurrency=1 tests/e2e/
 # The benchmark in quick mode (few components, two rounds), so it cannot rot.

@@ -192,6 +192,22 @@ function firstLine(message) {
   return String(message).split('\n')[0].replace(/^\[@?vue\/compiler-sfc\]\s*/, '').trim();
 }
 
+// plugin-vue's `template.compilerOptions.isCustomElement`, as the source of the config's function.
+const customElementTests = new Map();
+function customElementTest(source) {
+  if (typeof source !== 'string' || !source) return null;
+  if (!customElementTests.has(source)) {
+    let test = null;
+    try {
+      test = new Function(`return (${source})`)();
+    } catch (e) {
+      console.error('[metamon worker] isCustomElement from the Vite config does not evaluate:', e.message);
+    }
+    customElementTests.set(source, typeof test === 'function' ? test : null);
+  }
+  return customElementTests.get(source);
+}
+
 async function compileVue(req) {
   const { filename, source, root } = req;
   const dev = req.dev !== false;
@@ -202,7 +218,10 @@ async function compileVue(req) {
   const compileTemplate = fn(sfc, 'compileTemplate');
   const compileStyleAsync = fn(sfc, 'compileStyleAsync');
 
-  const { descriptor, errors } = parse(source, { filename, sourceMap: false, ignoreEmpty: true });
+  const isCustomElement = customElementTest(req.isCustomElement);
+  // The template is parsed here once and its AST reused: custom elements are known to the parse.
+  const templateParseOptions = isCustomElement ? { isCustomElement } : undefined;
+  const { descriptor, errors } = parse(source, { filename, sourceMap: false, ignoreEmpty: true, templateParseOptions });
   if (errors.length) {
     const e = errors[0];
     const loc = e.loc && e.loc.start;
@@ -222,6 +241,7 @@ async function compileVue(req) {
   const inlineTemplate = !dev && !!descriptor.scriptSetup && !!descriptor.template && !descriptor.template.src;
 
   const templateCompilerOptions = { expressionPlugins, isTS };
+  if (isCustomElement) templateCompilerOptions.isCustomElement = isCustomElement;
   const templateOptions = {
     id,
     filename,
@@ -579,13 +599,114 @@ async function compileSolid(req) {
   return { code, map: result.map || null, css: null, lang: typed ? 'ts' : null };
 }
 
+// ---------------------------------------------------------------- PostCSS / Tailwind
+const POSTCSS_CONFIGS = ['postcss.config.mjs', 'postcss.config.js', 'postcss.config.cjs', '.postcssrc.json', '.postcssrc'];
+const TAILWIND_V4 = /@import\s+(?:url\()?["']tailwindcss(?:\/[^"']*)?["']/;
+
+/** The app's PostCSS config: `{ plugins }` from postcss.config.* or package.json's `postcss`. */
+async function postcssConfig(root, filename) {
+  for (const name of POSTCSS_CONFIGS) {
+    const file = path.join(root, name);
+    if (!fs.existsSync(file)) continue;
+    let config;
+    if (name.startsWith('.postcssrc')) config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    else {
+      const mtime = fs.statSync(file).mtimeMs;
+      config = (await import(pathToFileURL(file).href + `?t=${mtime}`)).default;
+    }
+    if (typeof config === 'function') config = await config({ env: 'development', file: filename, cwd: root });
+    return { file: name, config: config || {} };
+  }
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    if (pkg.postcss) return { file: 'package.json', config: pkg.postcss };
+  } catch {}
+  return null;
+}
+
+/** The plugin objects a config names (`{ name: options }` or an array of plugins). */
+async function postcssPlugins(root, config) {
+  const listed = config.plugins || [];
+  if (Array.isArray(listed)) {
+    const out = [];
+    for (const entry of listed) {
+      if (!entry) continue;
+      if (typeof entry === 'string') out.push(interop(await load(root, entry, 'The PostCSS config'))());
+      else if (Array.isArray(entry)) out.push(interop(await load(root, entry[0], 'The PostCSS config'))(entry[1]));
+      else out.push(entry);
+    }
+    return out;
+  }
+  const out = [];
+  for (const [name, options] of Object.entries(listed)) {
+    if (options === false) continue;
+    const plugin = interop(await load(root, name, 'The PostCSS config'));
+    out.push(typeof plugin === 'function' ? plugin(options === true ? {} : options || {}) : plugin);
+  }
+  return out;
+}
+
+const CONTENT_FILE = /\.(html|mtm|vue|svelte|[cm]?[jt]sx?|md|mdx|astro)$/;
+/** The content files of a `dir-dependency` (what Tailwind scans for class names). */
+function contentFiles(dir, out = [], limit = 20000) {
+  let entries = [];
+  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return out; }
+  for (const entry of entries) {
+    if (out.length >= limit) break;
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) contentFiles(full, out, limit);
+    else if (CONTENT_FILE.test(entry.name)) out.push(full);
+  }
+  return out;
+}
+
+/**
+ * A plain stylesheet through the app's PostCSS config, or Tailwind v4 (`@import "tailwindcss"`,
+ * as `@tailwindcss/vite` does) when there is none. Returns null when neither applies.
+ */
+async function compilePostcss(req) {
+  const { filename, source, root } = req;
+  const found = await postcssConfig(root, filename);
+  let plugins;
+  if (found) plugins = await postcssPlugins(root, found.config);
+  else if (TAILWIND_V4.test(source)) {
+    const tailwind = await load(root, '@tailwindcss/postcss', 'Tailwind CSS (`@import "tailwindcss"`)');
+    plugins = [interop(tailwind)({ base: root })];
+  } else return null;
+  if (!plugins.length) return null;
+  const postcss = interop(await load(root, 'postcss', found ? `The PostCSS config (${found.file})` : 'Tailwind CSS'));
+  let result;
+  try {
+    result = await postcss(plugins).process(source, { from: filename, map: false });
+  } catch (e) {
+    const here = !e.file || e.file === filename;
+    throw new WorkerError(String(e.reason || e.message || e).split('\n')[0], {
+      line: here && e.line ? e.line : 1,
+      column: here && e.column ? e.column : 1,
+    });
+  }
+  const deps = new Set();
+  for (const message of result.messages || []) {
+    if (message.type === 'dependency' && message.file) deps.add(message.file);
+    if (message.type === 'dir-dependency' && message.dir) for (const file of contentFiles(message.dir)) deps.add(file);
+  }
+  deps.delete(filename);
+  return { code: result.css, map: null, css: null, deps: [...deps] };
+}
+
 // ---------------------------------------------------------------- Sass / Less
 async function compileStyle(req) {
   const { filename, source, root } = req;
+  if (/\.css$/.test(filename)) {
+    const out = await compilePostcss(req);
+    return out || { code: source, map: null, css: null, deps: [] };
+  }
   if (/\.less$/.test(filename)) {
     const less = interop(await load(root, 'less', 'Less stylesheets'));
     try {
-      const out = await less.render(source, { filename, paths: [path.dirname(filename)] });
+      const options = (req.preprocessorOptions && req.preprocessorOptions.less) || {};
+      const out = await less.render(source, { ...options, filename, paths: [path.dirname(filename), ...(options.paths || [])] });
       return { code: out.css, map: null, css: null, deps: out.imports || [] };
     } catch (e) {
       throw new WorkerError(String(e.message || e), { line: e.line || 1, column: (e.column || 0) + 1 });
@@ -593,7 +714,10 @@ async function compileStyle(req) {
   }
   const sass = await load(root, 'sass', 'Sass stylesheets');
   try {
-    const out = fn(sass, 'compileString')(source, {
+    const lang = /\.sass$/.test(filename) ? 'sass' : 'scss';
+    const { additionalData = '', ...options } = (req.preprocessorOptions && req.preprocessorOptions[lang]) || {};
+    const out = fn(sass, 'compileString')((typeof additionalData === 'string' ? additionalData : '') + source, {
+      ...options,
       url: pathToFileURL(filename),
       syntax: /\.sass$/.test(filename) ? 'indented' : 'scss',
       loadPaths: [path.dirname(filename), path.join(root, 'node_modules')],

@@ -2,7 +2,6 @@
 //! inline limit, else copied with a content hash in their name) and the extracted CSS.
 
 use base64::Engine;
-use metamon_project::files::PUBLIC_DIR;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -12,16 +11,18 @@ pub struct Assets {
     /// The public path the app is served from (`/`, `/sub/`).
     pub base: String,
     inline_limit: usize,
+    public_dir: String,
     /// Output path (`assets/logo-1a2b3c4d.svg`) → content.
     files: Mutex<BTreeMap<String, Vec<u8>>>,
 }
 
 impl Assets {
-    pub fn new(root: &Path, base: &str, inline_limit: usize) -> Self {
+    pub fn new(root: &Path, base: &str, inline_limit: usize, public_dir: &str) -> Self {
         Self {
             root: root.to_path_buf(),
             base: base.to_string(),
             inline_limit,
+            public_dir: public_dir.to_string(),
             files: Mutex::new(BTreeMap::new()),
         }
     }
@@ -95,7 +96,7 @@ impl Assets {
             return self.url_of_file(&file).ok();
         }
         self.root
-            .join(PUBLIC_DIR)
+            .join(&self.public_dir)
             .join(relative)
             .is_file()
             .then(|| format!("{}{relative}", self.base))

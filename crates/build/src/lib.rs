@@ -63,7 +63,10 @@ pub async fn build(options: BuildOptions) -> Result<Built, BuildError> {
         .root
         .canonicalize()
         .map_err(|e| format!("cannot open the app folder {}: {e}", options.root.display()))?;
-    let config = Config::load(&root).map_err(|d| BuildError::Diagnostics(vec![d]))?;
+    // `metamon.config.json` over what the app's `vite.config.*` says for a build.
+    let config = metamon_project::settings::load_config(&root, "build")
+        .map_err(|d| BuildError::Diagnostics(vec![d]))?
+        .config;
     let base = normalize_base(options.base.as_deref().unwrap_or(&config.base));
     let out_dir = root.join(
         options
@@ -82,14 +85,19 @@ pub async fn build(options: BuildOptions) -> Result<Built, BuildError> {
                 .into(),
         );
     }
-    let assets = Assets::new(&root, &base, config.build.assets_inline_limit);
+    let assets = Assets::new(
+        &root,
+        &base,
+        config.build.assets_inline_limit,
+        &config.public_dir,
+    );
     let compile: Options = compile_options(&root, &config).production();
     let state = Arc::new(BuildState::new(
         root.clone(),
         compile,
         assets,
         sourcemap,
-        config.css_targets.clone(),
+        &config,
     ));
     let staging = out_dir.with_file_name(format!(
         ".{}-tmp-{}",
@@ -133,7 +141,11 @@ pub async fn build(options: BuildOptions) -> Result<Built, BuildError> {
             asset_filenames: Some("assets/[name]-[hash][extname]".to_string().into()),
             minify: Some(RawMinifyOptions::Bool(true)),
             sourcemap: sourcemap.then_some(SourceMapType::File),
-            define: Some(defines(&root, &options.mode, &base).into_iter().collect()),
+            define: Some(
+                defines(&root, &config, &options.mode, &base)
+                    .into_iter()
+                    .collect(),
+            ),
             resolve: Some(ResolveOptions {
                 condition_names: Some(
                     ["production", "browser", "import", "module", "default"]
@@ -220,8 +232,17 @@ fn normalize_base(base: &str) -> String {
 
 /// What a production build replaces in the code, as Vite defines it: `import.meta.env` (and
 /// each of its keys), `process.env.NODE_ENV`, the Vue feature flags.
-fn defines(root: &std::path::Path, mode: &str, base: &str) -> Vec<(String, String)> {
-    let mut env = metamon_project::analysis::dotenv::exposed_variables(root, mode);
+fn defines(
+    root: &std::path::Path,
+    config: &Config,
+    mode: &str,
+    base: &str,
+) -> Vec<(String, String)> {
+    let mut env = metamon_project::analysis::dotenv::exposed_variables_with(
+        &root.join(&config.env_dir),
+        mode,
+        &config.env_prefix,
+    );
     env.insert("MODE".into(), mode.into());
     env.insert("DEV".into(), false.into());
     env.insert("PROD".into(), true.into());

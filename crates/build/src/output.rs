@@ -9,7 +9,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use metamon_compile::Diagnostic;
 use metamon_project::analysis::{html, imports};
-use metamon_project::files::{PUBLIC_DIR, source_files};
+use metamon_project::files::source_files;
 use metamon_project::load;
 use rolldown_common::{Output, OutputChunk};
 use std::collections::BTreeSet;
@@ -94,8 +94,9 @@ pub fn finish(
         }
     }
     let page = page::rewrite(&proxied, replacements, &head);
-    let page = public_urls(&page, root, &base);
-    copy_public(root, staging)?;
+    let public = root.join(&state.public_dir);
+    let page = public_urls(&page, &public, &base);
+    copy_public(root, &public, staging)?;
     for (path, bytes) in state.assets.take() {
         write(&staging.join(&path), &bytes)?;
     }
@@ -205,13 +206,13 @@ fn normalize_url(url: &str) -> String {
 }
 
 /// With a base other than `/`, the page's root-absolute links to `public/` files get it too.
-fn public_urls(page: &str, root: &Path, base: &str) -> String {
+fn public_urls(page: &str, public: &Path, base: &str) -> String {
     if base == "/" {
         return page.to_string();
     }
     let mut out = page.to_string();
-    for file in source_files(root, &root.join(PUBLIC_DIR)) {
-        let Ok(relative) = file.strip_prefix(root.join(PUBLIC_DIR)) else {
+    for file in source_files(public, public) {
+        let Ok(relative) = file.strip_prefix(public) else {
             continue;
         };
         let url = format!("/{}", relative.to_string_lossy().replace('\\', "/"));
@@ -226,13 +227,12 @@ fn public_urls(page: &str, root: &Path, base: &str) -> String {
 }
 
 /// `public/` goes to the output's root as it is.
-fn copy_public(root: &Path, staging: &Path) -> Result<(), BuildError> {
-    let public = root.join(PUBLIC_DIR);
-    if !public.is_dir() {
+fn copy_public(root: &Path, public: &Path, staging: &Path) -> Result<(), BuildError> {
+    if !public.is_dir() || !public.starts_with(root) {
         return Ok(());
     }
-    for file in source_files(root, &public) {
-        let Ok(relative) = file.strip_prefix(&public) else {
+    for file in source_files(public, public) {
+        let Ok(relative) = file.strip_prefix(public) else {
             continue;
         };
         let bytes =

@@ -8,6 +8,8 @@ use arcstr::ArcStr;
 use metamon_compile::{
     Diagnostic, Framework, ModuleKind, Options, WorkerPool, line_column, module_kind,
 };
+use metamon_config::Config;
+use metamon_project::alias::Aliases;
 use metamon_project::analysis::{glob_import, imports, pages};
 use metamon_project::files::{relative_to_root, source_files};
 use metamon_project::module_id::split_key;
@@ -40,6 +42,10 @@ pub struct BuildState {
     pub assets: Assets,
     pub sourcemap: bool,
     pub css_targets: Vec<String>,
+    /// The config's `resolve.alias`, applied before resolving, as in dev.
+    aliases: Aliases,
+    /// The folder copied to the output's root (`public/`).
+    pub public_dir: String,
     /// Every compile error of the build, reported together at the end.
     pub diagnostics: Mutex<Vec<Diagnostic>>,
     /// CSS of each module (by id), extracted per chunk.
@@ -62,15 +68,17 @@ impl BuildState {
         options: Options,
         assets: Assets,
         sourcemap: bool,
-        css_targets: Vec<String>,
+        config: &Config,
     ) -> Self {
         Self {
+            aliases: Aliases::new(&root, config),
+            public_dir: config.public_dir.clone(),
             root,
             options: Arc::new(options),
             worker: WorkerPool::new(),
             assets,
             sourcemap,
-            css_targets,
+            css_targets: config.css_targets.clone(),
             diagnostics: Mutex::new(Vec::new()),
             css: Mutex::new(HashMap::new()),
             chunk_css: Mutex::new(HashMap::new()),
@@ -106,6 +114,9 @@ impl Plugin for MetamonPlugin {
     ) -> HookResolveIdReturn {
         let state = &self.state;
         let mut specifier = args.specifier.to_string();
+        if let Some(aliased) = state.aliases.apply(&specifier) {
+            specifier = aliased;
+        }
         if let Some(url) = runtime_files::url_for_specifier(&specifier) {
             specifier = url;
         }

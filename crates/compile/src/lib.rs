@@ -14,7 +14,7 @@ mod worker;
 pub use css::{compile_css, css_module_js, extract_css, minify_css};
 pub use frameworks::{Descriptor, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
-pub use script::{ScriptOptions, compile_script};
+pub use script::{ScriptOptions, compile_script, valid_defines};
 pub use worker::{WorkerKind, WorkerPool};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -79,6 +79,17 @@ pub struct Options {
     pub dev: bool,
     /// A framework compile not answered in this time is abandoned and its worker restarted.
     pub compile_timeout: std::time::Duration,
+    /// Vite's `define`, valid entries only (see [`valid_defines`]); `process.env.NODE_ENV` is
+    /// added by [`Options::script_defines`].
+    pub define: Vec<(String, String)>,
+    /// The package React JSX compiles against (`@emotion/react`…); `None`: `react`.
+    pub jsx_import_source: Option<String>,
+    /// Vue's `isCustomElement`, the source of a JavaScript function of the tag name.
+    pub vue_is_custom_element: Option<String>,
+    /// Sass / Less options by language (`scss`, `sass`, `less`).
+    pub preprocessor_options: Value,
+    /// The app has a PostCSS config: plain stylesheets go through it (in the worker).
+    pub postcss: bool,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -94,7 +105,27 @@ impl Options {
             jsx_dev_runtime: true,
             dev: true,
             compile_timeout: std::time::Duration::from_millis(5000),
+            define: Vec::new(),
+            jsx_import_source: None,
+            vue_is_custom_element: None,
+            preprocessor_options: Value::Null,
+            postcss: false,
         }
+    }
+
+    /// What scripts get replaced: the config's `define`, then `process.env.NODE_ENV` as Vite
+    /// does (`"development"` in dev, `"production"` in a build) unless the config sets it.
+    pub fn script_defines(&self) -> Vec<(String, String)> {
+        let mut defines = self.define.clone();
+        if !defines.iter().any(|(key, _)| key == "process.env.NODE_ENV") {
+            let mode = if self.dev {
+                "\"development\""
+            } else {
+                "\"production\""
+            };
+            defines.push(("process.env.NODE_ENV".into(), mode.into()));
+        }
+        defines
     }
 
     /// The options of a production build: no HMR, production JSX and framework output.
@@ -179,6 +210,8 @@ pub fn compile(
             let script = ScriptOptions {
                 react_refresh: options.hmr,
                 jsx_dev_runtime: options.jsx_dev_runtime,
+                define: options.script_defines(),
+                jsx_import_source: options.jsx_import_source.clone(),
                 ..ScriptOptions::default()
             };
             compile_script(file, source, &script)
@@ -228,7 +261,7 @@ pub fn compile_stylesheet(
     } else {
         extract_css
     };
-    if file.ends_with(".css") {
+    if file.ends_with(".css") && !options.postcss && !imports_tailwind(source) {
         return print(file, source, css_module, &options.css_targets);
     }
     let preprocessed =
@@ -236,6 +269,20 @@ pub fn compile_stylesheet(
     let mut compiled = print(file, &preprocessed.code, css_module, &options.css_targets)?;
     compiled.file_deps = preprocessed.file_deps;
     Ok(compiled)
+}
+
+/// Whether a stylesheet is Tailwind v4's entry (`@import "tailwindcss"`), which the worker
+/// compiles with the app's `@tailwindcss/postcss`, as `@tailwindcss/vite` would.
+fn imports_tailwind(source: &str) -> bool {
+    source.match_indices("@import").any(|(at, _)| {
+        let rest = source[at + "@import".len()..].trim_start();
+        let rest = rest.strip_prefix("url(").unwrap_or(rest);
+        rest.strip_prefix(['"', '\'']).is_some_and(|name| {
+            name.starts_with("tailwindcss\"")
+                || name.starts_with("tailwindcss'")
+                || name.starts_with("tailwindcss/")
+        })
+    })
 }
 
 /// A JSON file as a module: the value as its default export and, as in Vite, each top-level
@@ -294,3 +341,23 @@ pub(crate) fn set_map_source(map: &mut Value, file: &str, original: &str) {
 
 #[cfg(test)]
 mod tests;
+
+/// The 1-based position in the original file that a 1-based position of compiled code comes
+/// from, through the module's source map; the compiled position when the map does not say.
+pub fn original_position(map: Option<&Value>, line: usize, column: usize) -> (usize, usize) {
+    let found = map.and_then(|map| {
+        let json = serde_json::to_string(map).ok()?;
+        let map = oxc_sourcemap::SourceMap::from_json_string(&json).ok()?;
+        let table = map.generate_lookup_table();
+        let token = map.lookup_token(
+            &table,
+            line.saturating_sub(1) as u32,
+            column.saturating_sub(1) as u32,
+        )?;
+        Some((
+            token.get_src_line() as usize + 1,
+            token.get_src_col() as usize + 1,
+        ))
+    });
+    found.unwrap_or((line, column))
+}

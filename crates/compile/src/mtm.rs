@@ -83,6 +83,8 @@ pub(crate) fn compile_component(
                 force_tsx: true,
                 original: Some(original.to_string()),
                 jsx_dev_runtime: options.jsx_dev_runtime,
+                define: options.script_defines(),
+                jsx_import_source: options.jsx_import_source.clone(),
             };
             compile_script(file, source, &script)
         }

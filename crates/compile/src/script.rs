@@ -12,6 +12,7 @@ use oxc::span::SourceType;
 use oxc::transformer::{
     JsxOptions, JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer,
 };
+use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig};
 use std::path::Path;
 
 #[derive(Debug, Clone, Default)]
@@ -25,6 +26,26 @@ pub struct ScriptOptions {
     /// `jsxDEV` from `react/jsx-dev-runtime` (with each element's file, line and column)
     /// rather than `jsx` from `react/jsx-runtime`.
     pub jsx_dev_runtime: bool,
+    /// Global expressions replaced by code, as Vite's `define` (`process.env.NODE_ENV`).
+    pub define: Vec<(String, String)>,
+    /// The package JSX compiles against; `None`: `react`.
+    pub jsx_import_source: Option<String>,
+}
+
+/// The defines of `entries` that are valid (a global name or property chain, and an
+/// expression), and a message for each one that is not.
+pub fn valid_defines(entries: &[(String, String)]) -> (Vec<(String, String)>, Vec<String>) {
+    let mut valid = Vec::new();
+    let mut invalid = Vec::new();
+    for (key, value) in entries {
+        match ReplaceGlobalDefinesConfig::new(&[(key.as_str(), value.as_str())]) {
+            Ok(_) => valid.push((key.clone(), value.clone())),
+            Err(_) => invalid.push(format!(
+                "`define` entry `{key}` = `{value}` is not a global name and an expression; ignored"
+            )),
+        }
+    }
+    (valid, invalid)
 }
 
 /// Compiles a script module. `file` names the module in diagnostics and the source map.
@@ -64,6 +85,7 @@ pub fn compile_script(
             runtime: JsxRuntime::Automatic,
             development: options.jsx_dev_runtime,
             refresh: options.react_refresh.then(ReactRefreshOptions::default),
+            import_source: options.jsx_import_source.clone(),
             ..JsxOptions::enable()
         },
         ..TransformOptions::default()
@@ -78,12 +100,16 @@ pub fn compile_script(
             transformed.diagnostics.errors(),
         ));
     }
+    let mut scoping = transformed.scoping;
+    if !options.define.is_empty()
+        && let Ok(config) = ReplaceGlobalDefinesConfig::new(&options.define)
+    {
+        scoping = ReplaceGlobalDefines::new(&allocator, config)
+            .build(scoping, &mut program)
+            .scoping;
+    }
     let cached_elements = if options.react_refresh {
-        crate::constant_elements::cache_constant_elements(
-            &mut program,
-            &transformed.scoping,
-            &allocator,
-        )
+        crate::constant_elements::cache_constant_elements(&mut program, &scoping, &allocator)
     } else {
         0
     };

@@ -126,6 +126,9 @@ impl WorkerPool {
         let request = json!({
             "id": id, "kind": kind.name(), "filename": path, "source": source,
             "root": options.root, "dev": options.dev, "hmr": options.hmr,
+            "isCustomElement": options.vue_is_custom_element,
+            "preprocessorOptions": options.preprocessor_options,
+            "postcss": options.postcss,
         });
         let response = self
             .request(&request, file, kind, options)

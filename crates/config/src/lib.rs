@@ -50,6 +50,42 @@ pub struct Config {
     pub base: String,
     /// `metamon build`'s options.
     pub build: BuildConfig,
+    /// Import aliases, as Vite's `resolve.alias`, tried in order before normal resolution.
+    pub alias: Vec<Alias>,
+    /// Extensions tried for extensionless imports (Vite's `resolve.extensions`); empty: the
+    /// default list.
+    pub extensions: Vec<String>,
+    /// Global expressions replaced in app code (Vite's `define`): name → JavaScript expression.
+    pub define: std::collections::BTreeMap<String, String>,
+    /// The folder served at the root as is, relative to the root (Vite's `publicDir`).
+    pub public_dir: String,
+    /// Where `.env` files are read from, relative to the root (Vite's `envDir`).
+    pub env_dir: String,
+    /// Prefixes of the `.env` variables exposed as `import.meta.env` (Vite's `envPrefix`).
+    pub env_prefix: Vec<String>,
+    /// Fail instead of trying the next port when `port` is taken (Vite's `server.strictPort`).
+    pub strict_port: bool,
+    /// Open the app in the browser once ready (Vite's `server.open`).
+    pub open: bool,
+    /// Vue's `compilerOptions.isCustomElement`, as the source of a JavaScript function of the
+    /// tag name (from `@vitejs/plugin-vue`'s `template.compilerOptions`).
+    pub vue_is_custom_element: Option<String>,
+    /// The package JSX compiles against (`react` by default; `@emotion/react`, `preact`…).
+    pub jsx_import_source: Option<String>,
+    /// Options handed to the Sass / Less compiler, by language (`scss`, `sass`, `less`), as
+    /// Vite's `css.preprocessorOptions`.
+    pub preprocessor_options: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// One `resolve.alias` entry: an import equal to `find`, or starting with `find/`, has that
+/// part replaced; with `regex`, `find` is a regular expression and `replacement` may use `$1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Alias {
+    pub find: String,
+    pub replacement: String,
+    #[serde(default)]
+    pub regex: bool,
 }
 
 /// `metamon build`'s options, named as in Vite's `build.*`.
@@ -101,6 +137,17 @@ impl Default for Config {
             css_targets: Vec::new(),
             base: "/".into(),
             build: BuildConfig::default(),
+            alias: Vec::new(),
+            extensions: Vec::new(),
+            define: Default::default(),
+            public_dir: "public".into(),
+            env_dir: ".".into(),
+            env_prefix: vec!["VITE_".into(), "METAMON_".into()],
+            strict_port: false,
+            open: false,
+            vue_is_custom_element: None,
+            jsx_import_source: None,
+            preprocessor_options: Default::default(),
         }
     }
 }
@@ -119,6 +166,42 @@ impl Config {
                 format!("cannot read the config: {error}"),
             )),
         }
+    }
+
+    /// Reads `metamon.config.json` over `base`, the keys another config (the app's
+    /// `vite.config.*`, named by `base_file`) sets: where both set a key, this file's wins.
+    pub fn load_over(
+        root: &Path,
+        base: &serde_json::Value,
+        base_file: &str,
+    ) -> Result<Config, Diagnostic> {
+        let own = match std::fs::read_to_string(root.join(FILE_NAME)) {
+            Ok(text) => {
+                Config::parse(&text)?;
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => serde_json::Value::Null,
+            Err(error) => {
+                return Err(Diagnostic::new(
+                    "config::read",
+                    FILE_NAME,
+                    1,
+                    1,
+                    format!("cannot read the config: {error}"),
+                ));
+            }
+        };
+        let mut merged = base.clone();
+        merge_keys(&mut merged, &own);
+        serde_json::from_value(merged).map_err(|error| {
+            Diagnostic::new(
+                "config::vite",
+                base_file,
+                1,
+                1,
+                format!("a setting of {base_file} cannot be used: {error}"),
+            )
+        })
     }
 
     pub fn parse(text: &str) -> Result<Config, Diagnostic> {
@@ -186,6 +269,29 @@ impl Config {
     }
 }
 
+/// `over`'s keys written onto `base`; objects (`build`) merge key by key.
+fn merge_keys(base: &mut serde_json::Value, over: &serde_json::Value) {
+    let serde_json::Value::Object(over) = over else {
+        return;
+    };
+    if !base.is_object() {
+        *base = serde_json::Value::Object(Default::default());
+    }
+    let Some(base) = base.as_object_mut() else {
+        return;
+    };
+    for (key, value) in over {
+        match base.get_mut(key) {
+            Some(existing) if existing.is_object() && value.is_object() && key == "build" => {
+                merge_keys(existing, value)
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
 fn locate(text: &str, needle: &str) -> (usize, usize) {
     metamon_mtm::line_column(text, text.find(needle).unwrap_or(0))
 }
@@ -226,6 +332,24 @@ mod tests {
         assert!(error.message.contains("loud"), "{error}");
         let error = Config::parse("{\n\n  \"debounceMs\": \"fast\"\n}").unwrap_err();
         assert_eq!(error.line, 3);
+    }
+
+    #[test]
+    fn own_keys_win_over_the_vite_config() {
+        let dir = std::env::temp_dir().join(format!("metamon-config-over-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(FILE_NAME),
+            r#"{ "port": 4000, "build": { "outDir": "out" } }"#,
+        )
+        .unwrap();
+        let vite = serde_json::json!({ "port": 3000, "base": "/app/", "build": { "sourcemap": true, "outDir": "x" } });
+        let config = Config::load_over(&dir, &vite, "vite.config.ts").unwrap();
+        assert_eq!(config.port, Some(4000));
+        assert_eq!(config.base, "/app/");
+        assert_eq!(config.build.out_dir, "out");
+        assert!(config.build.sourcemap);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! embedded browser runtime (`runtime_files`), pure analysers of its modules (`analysis`), and
 //! one module loaded and compiled by key (`load`, with `bridge` for cross-framework imports).
 
+pub mod alias;
 pub mod analysis;
 pub mod bridge;
 pub mod components;
@@ -11,3 +12,4 @@ pub mod load;
 pub mod module_id;
 pub mod runtime_files;
 pub mod settings;
+pub mod vite_config;

@@ -66,6 +66,7 @@ fn inline_script(
     let script_options = ScriptOptions {
         jsx_dev_runtime: options.jsx_dev_runtime,
         original: Some(page.to_string()),
+        define: options.script_defines(),
         ..ScriptOptions::default()
     };
     compile_script(relative, &script, &script_options)

@@ -1,7 +1,8 @@
 //! The project's settings: `metamon.config.json` and the compile options it and the installed
 //! packages imply (React's major version, a Solid-only project).
 
-use metamon_compile::Options;
+use crate::vite_config::{self, ViteConfig};
+use metamon_compile::{Diagnostic, Options, valid_defines};
 use metamon_config::Config;
 use std::path::Path;
 use std::sync::Arc;
@@ -19,6 +20,27 @@ impl Settings {
             config: Arc::new(config),
         }
     }
+}
+
+/// The app's config: `metamon.config.json` over what its `vite.config.*` implies (for
+/// `command` `serve` or `build`), with the evaluated Vite config.
+pub struct LoadedConfig {
+    pub config: Config,
+    pub vite: Option<ViteConfig>,
+}
+
+pub fn load_config(root: &Path, command: &str) -> Result<LoadedConfig, Diagnostic> {
+    let mode = if command == "build" {
+        "production"
+    } else {
+        "development"
+    };
+    let vite = vite_config::evaluate(root, command, mode)?;
+    let config = match &vite {
+        Some(vite) => Config::load_over(root, &vite.keys, &vite.file)?,
+        None => Config::load(root)?,
+    };
+    Ok(LoadedConfig { config, vite })
 }
 
 /// The compile options `metamon dev` would use for the project that holds `start` (the nearest
@@ -51,7 +73,35 @@ pub fn compile_options(root: &Path, config: &Config) -> Options {
     options.css_targets = config.css_targets.clone();
     options.compile_timeout = std::time::Duration::from_millis(config.reload_timeout);
     options.jsx_dev_runtime = react.is_none_or(|major| major < 19);
+    let defines: Vec<(String, String)> = config
+        .define
+        .iter()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    options.define = valid_defines(&defines).0;
+    options.jsx_import_source = config.jsx_import_source.clone();
+    options.vue_is_custom_element = config.vue_is_custom_element.clone();
+    options.postcss = has_postcss_config(root);
+    options.preprocessor_options =
+        serde_json::to_value(&config.preprocessor_options).unwrap_or(serde_json::Value::Null);
     options
+}
+
+/// Whether the app configures PostCSS (`postcss.config.*`, `.postcssrc*`, or `postcss` in its
+/// `package.json`), as Vite looks for it.
+fn has_postcss_config(root: &Path) -> bool {
+    const FILES: [&str; 5] = [
+        "postcss.config.js",
+        "postcss.config.cjs",
+        "postcss.config.mjs",
+        ".postcssrc",
+        ".postcssrc.json",
+    ];
+    FILES.iter().any(|name| root.join(name).is_file())
+        || std::fs::read(root.join("package.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|manifest| manifest.get("postcss").is_some())
 }
 
 /// The `package.json` of a package the app resolves (Node's lookup: `node_modules` here or in

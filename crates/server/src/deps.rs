@@ -8,8 +8,8 @@ use rolldown::{Bundler, BundlerOptions, InputItem, OutputFormat, Platform, Resol
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 /// What a bundled entry exports: a CommonJS package comes out with only a default export, and
@@ -24,6 +24,10 @@ pub struct DepEntry {
 pub struct DepsMetadata {
     pub key: String,
     pub entries: BTreeMap<String, DepEntry>,
+    /// Specifiers that could not be bundled, with the reason: the modules importing them
+    /// report it at the import, the rest of the app runs.
+    #[serde(default)]
+    pub failed: BTreeMap<String, String>,
 }
 
 impl DepsMetadata {
@@ -49,6 +53,11 @@ impl Deps {
     /// The URL of a bundled dependency.
     pub fn url(&self, specifier: &str) -> Option<String> {
         self.read().url(specifier)
+    }
+
+    /// Why `specifier` could not be pre-bundled, if it could not.
+    pub fn failure(&self, specifier: &str) -> Option<String> {
+        self.read().failed.get(specifier).cloned()
     }
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, DepsMetadata> {
@@ -157,20 +166,128 @@ pub async fn prebundle(
     {
         return Ok((cached, false));
     }
+    // A package that is not installed is left out, not a reason to bundle nothing.
+    let resolver = oxc_resolver::Resolver::new(oxc_resolver::ResolveOptions {
+        condition_names: ["development", "browser", "import", "module", "default"]
+            .map(String::from)
+            .to_vec(),
+        main_fields: ["browser", "module", "main"].map(String::from).to_vec(),
+        ..oxc_resolver::ResolveOptions::default()
+    });
+    let mut failed = BTreeMap::new();
+    let mut bundled: BTreeSet<String> = BTreeSet::new();
+    for specifier in specifiers {
+        match resolver.resolve(root, specifier) {
+            Ok(_) => {
+                bundled.insert(specifier.clone());
+            }
+            Err(error) => {
+                failed.insert(specifier.clone(), not_installed_reason(specifier, &error));
+            }
+        }
+    }
+    let mut result = bundle(root, &cache, &bundled).await;
+    if let Err(whole) = &result
+        && bundled.len() > 1
+    {
+        // Find the dependencies that fail on their own, and bundle the others together.
+        eprintln!("  pre-bundling failed; finding the dependencies that cannot be bundled");
+        let mut good = BTreeSet::new();
+        for specifier in &bundled {
+            let alone = BTreeSet::from([specifier.clone()]);
+            match bundle(root, &cache, &alone).await {
+                Ok(_) => {
+                    good.insert(specifier.clone());
+                }
+                Err(reason) => {
+                    failed.insert(specifier.clone(), first_error_line(&reason));
+                }
+            }
+        }
+        if good.len() == bundled.len() {
+            // Each one bundles alone but not together: report the whole failure on each.
+            for specifier in &bundled {
+                failed.insert(specifier.clone(), first_error_line(whole));
+            }
+            good.clear();
+        }
+        result = bundle(root, &cache, &good).await;
+    } else if let Err(reason) = &result {
+        for specifier in &bundled {
+            failed.insert(specifier.clone(), first_error_line(reason));
+        }
+        result = bundle(root, &cache, &BTreeSet::new()).await;
+    }
+    for (specifier, reason) in &failed {
+        eprintln!("  could not pre-bundle `{specifier}`: {reason}");
+    }
+    let (entries, staging) = result?;
+    let metadata = DepsMetadata {
+        key,
+        entries,
+        failed,
+    };
+    std::fs::create_dir_all(&staging).map_err(|e| e.to_string())?;
+    std::fs::write(
+        staging.join("_metadata.json"),
+        serde_json::to_string_pretty(&metadata).unwrap_or_default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let target = cache.join("deps");
+    let changed = previous_entries_changed(&target, &staging);
+    let _ = std::fs::remove_dir_all(&target);
+    std::fs::rename(&staging, &target)
+        .map_err(|e| format!("could not move the bundle into place: {e}"))?;
+    Ok((metadata, changed))
+}
+
+/// Why a bare import does not resolve, in the words a user acts on.
+fn not_installed_reason(specifier: &str, error: &oxc_resolver::ResolveError) -> String {
+    let package = package_name(specifier);
+    match error {
+        oxc_resolver::ResolveError::NotFound(_) => {
+            format!("the package `{package}` is not installed: run `npm install {package}`")
+        }
+        other => format!("`{specifier}` does not resolve: {other}"),
+    }
+}
+
+/// `@scope/name/sub` → `@scope/name`, `name/sub` → `name`.
+pub fn package_name(specifier: &str) -> &str {
+    let mut parts = specifier.splitn(3, '/');
+    let first = parts.next().unwrap_or(specifier);
+    let length = if first.starts_with('@') {
+        first.len() + parts.next().map_or(0, |second| second.len() + 1)
+    } else {
+        first.len()
+    };
+    &specifier[..length]
+}
+
+fn first_error_line(reason: &str) -> String {
+    reason
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with("pre-bundling failed"))
+        .unwrap_or(reason)
+        .to_string()
+}
+
+/// One rolldown build of `specifiers` into a fresh staging folder: the entries it made, and
+/// the folder.
+async fn bundle(
+    root: &Path,
+    cache: &Path,
+    specifiers: &BTreeSet<String>,
+) -> Result<(BTreeMap<String, DepEntry>, PathBuf), String> {
+    let staging = cache.join(format!("deps_temp_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
     if specifiers.is_empty() {
-        return Ok((
-            DepsMetadata {
-                key,
-                entries: BTreeMap::new(),
-            },
-            false,
-        ));
+        return Ok((BTreeMap::new(), staging));
     }
     let list: Vec<&str> = specifiers.iter().map(String::as_str).collect();
     println!("  pre-bundling dependencies: {}", list.join(", "));
     let started = Instant::now();
-    let staging = cache.join(format!("deps_temp_{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
     let input = specifiers
         .iter()
         .map(|specifier| InputItem {
@@ -208,7 +325,7 @@ pub async fn prebundle(
         }),
         ..BundlerOptions::default()
     };
-    let mut bundler = Bundler::new(options)
+    let mut bundler = Bundler::with_plugins(options, vec![Arc::new(Latin1Sources)])
         .map_err(|errors| format!("could not set up the dependency bundler: {errors}"))?;
     let written = bundler.write().await;
     let _ = bundler.close().await;
@@ -233,23 +350,53 @@ pub async fn prebundle(
             );
         }
     }
-    let metadata = DepsMetadata { key, entries };
-    std::fs::write(
-        staging.join("_metadata.json"),
-        serde_json::to_string_pretty(&metadata).unwrap_or_default(),
-    )
-    .map_err(|e| e.to_string())?;
-    let target = cache.join("deps");
-    let changed = previous_entries_changed(&target, &staging);
-    let _ = std::fs::remove_dir_all(&target);
-    std::fs::rename(&staging, &target)
-        .map_err(|e| format!("could not move the bundle into place: {e}"))?;
     println!(
         "  pre-bundled {} dependencies in {} ms",
         specifiers.len(),
         started.elapsed().as_millis()
     );
-    Ok((metadata, changed))
+    Ok((entries, staging))
+}
+
+/// Loads a dependency's source file that is not UTF-8 (faker 5's Latin-1 locale files) as
+/// Latin-1, which every byte sequence is; UTF-8 files are left to rolldown.
+#[derive(Debug)]
+struct Latin1Sources;
+
+impl rolldown_plugin::Plugin for Latin1Sources {
+    fn name(&self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("metamon:latin1-sources")
+    }
+
+    fn register_hook_usage(&self) -> rolldown_plugin::HookUsage {
+        rolldown_plugin::HookUsage::Load
+    }
+
+    async fn load(
+        &self,
+        _ctx: rolldown_plugin::SharedLoadPluginContext,
+        args: &rolldown_plugin::HookLoadArgs<'_>,
+    ) -> rolldown_plugin::HookLoadReturn {
+        let path = Path::new(args.id);
+        let script = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "js" | "mjs" | "cjs" | "jsx"));
+        if !script {
+            return Ok(None);
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            return Ok(None);
+        };
+        if std::str::from_utf8(&bytes).is_ok() {
+            return Ok(None);
+        }
+        let text: String = bytes.iter().map(|&byte| char::from(byte)).collect();
+        Ok(Some(rolldown_plugin::HookLoadOutput {
+            code: arcstr::ArcStr::from(text),
+            ..rolldown_plugin::HookLoadOutput::default()
+        }))
+    }
 }
 
 /// Whether any file of the old bundle that a page may have loaded is gone or different in the
@@ -273,5 +420,8 @@ mod tests {
     fn names() {
         assert_eq!(flat_name("react-dom/client"), "react-dom_client");
         assert_eq!(flat_name("@vue/shared"), "_vue_shared");
+        assert_eq!(package_name("@vue/shared/dist/x"), "@vue/shared");
+        assert_eq!(package_name("lodash/get"), "lodash");
+        assert_eq!(package_name("msw"), "msw");
     }
 }

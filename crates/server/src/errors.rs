@@ -45,7 +45,9 @@ impl ErrorBoard {
                     column: d.column,
                     message: d.message.clone(),
                     frame: d.frame(&source),
-                    module: (d.file != metamon_config::FILE_NAME).then(|| format!("/{}", d.file)),
+                    module: (d.file != metamon_config::FILE_NAME
+                        && !metamon_project::vite_config::FILE_NAMES.contains(&d.file.as_str()))
+                    .then(|| format!("/{}", d.file)),
                 }
             })
             .collect();

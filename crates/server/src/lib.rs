@@ -55,26 +55,51 @@ pub struct DevOptions {
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
     server::limit_malloc_arenas();
-    let config = Config::load(&options.root).map_err(|d| {
-        let source = std::fs::read_to_string(options.root.join(metamon_config::FILE_NAME))
-            .unwrap_or_default();
-        d.render(
-            &source,
-            std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        )
-    })?;
+    let mut root = options.root.clone();
+    let mut config_error = None;
+    let config = match metamon_project::settings::load_config(&root, "serve") {
+        Ok(loaded) => {
+            if let Some(vite) = &loaded.vite {
+                println!("  using {}", vite.file);
+                for warning in &vite.warnings {
+                    eprintln!("  warning: {warning}");
+                }
+                if let Some(vite_root) = &vite.root {
+                    root = vite_root.clone();
+                }
+            }
+            loaded.config
+        }
+        Err(diagnostic) => {
+            let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let source = std::fs::read_to_string(root.join(&diagnostic.file)).unwrap_or_default();
+            let rendered = diagnostic.render(&source, colour);
+            if diagnostic.file == metamon_config::FILE_NAME {
+                return Err(rendered);
+            }
+            // A Vite config that does not evaluate: its settings are left out, the app runs.
+            eprintln!("{rendered}");
+            config_error = Some(diagnostic);
+            Config::load(&root).map_err(|d| d.render(&source, colour))?
+        }
+    };
     let host = options
         .host
         .or_else(|| config.host.clone())
         .unwrap_or_else(|| "127.0.0.1".to_string());
     let port = options.port.or(config.port).unwrap_or(5173);
-    let server = DevServer::new(options.root, host.clone(), config)?;
+    let strict_port = config.strict_port;
+    let open = config.open;
+    let server = DevServer::new(root, host.clone(), config)?;
+    if let Some(diagnostic) = config_error {
+        server.errors.record(vec![diagnostic]);
+    }
     if !server.root().join("index.html").is_file() {
         eprintln!("  warning: {} has no index.html", server.root().display());
     }
     let started = std::time::Instant::now();
     server.warm_up().await;
-    let (listener, port) = http::bind(&host, port).await?;
+    let (listener, port) = http::bind(&host, port, strict_port).await?;
     let pipeline = server.pipeline.clone();
     let (_watcher, mut batches) = watch::start(server.root(), move || pipeline.config())?;
     let on_batches = server.clone();
@@ -86,6 +111,9 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     });
     println!("  ready in {} ms", started.elapsed().as_millis());
     println!("  Local: http://{host}:{port}/");
+    if open {
+        open_browser(&format!("http://{host}:{port}/"));
+    }
     let app = http::router(server);
     // Without TCP_NODELAY a response written in two segments waits for the browser's delayed
     // ACK; a page of a thousand modules pays that on many of them.
@@ -98,4 +126,18 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     )
     .await
     .map_err(|e| e.to_string())
+}
+
+/// Opens `url` in the system's browser (Vite's `server.open`); failing to is not an error.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }

@@ -40,7 +40,7 @@ pub async fn preview(options: PreviewOptions) -> Result<(), String> {
             dir.display()
         ));
     }
-    let (listener, port) = crate::http::bind(&options.host, options.port).await?;
+    let (listener, port) = crate::http::bind(&options.host, options.port, false).await?;
     let base = format!("/{}/", options.base.trim_matches('/')).replace("//", "/");
     println!("  Local: http://{}:{port}{base}", options.host);
     let site = Arc::new(Site {

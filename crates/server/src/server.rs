@@ -4,13 +4,16 @@
 
 use crate::channel::{HmrChannel, ReceivedEvents};
 use crate::errors::ErrorBoard;
+use crate::graph::ImportTarget;
 use crate::hmr;
 use crate::protocol::HmrPayload;
 use crate::transform::Pipeline;
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
 use metamon_config::Config;
-use metamon_project::files::{PUBLIC_DIR, relative_to_root, source_files};
+use metamon_project::analysis::{html, pages};
+use metamon_project::files::{relative_to_root, source_files};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,74 +46,138 @@ impl DevServer {
         self.pipeline.root()
     }
 
-    /// Bundles the app's dependencies before the first request: every module under the root is
-    /// transformed once (which also warms the cache) while bare imports are only collected, then
-    /// they are bundled together in one build.
+    /// Bundles the app's dependencies before the first request. As Vite's optimizer does, the
+    /// modules the pages load are found by crawling from the pages (`*.html`: their module
+    /// scripts, inline and by `src`, and the routes of `pages/`) through the imports; each is
+    /// transformed once (which also warms the cache) while bare imports are only collected,
+    /// then they are bundled together in one build. Tests, stories and tool configs the pages
+    /// never import are left alone.
     pub async fn warm_up(&self) {
         let root = self.root().to_path_buf();
         let options = self.pipeline.options();
-        let keys: Vec<String> = source_files(&root, &root)
-            .iter()
-            .filter_map(|path| relative_to_root(path, &root))
-            // Tool configs (`vite.config.ts`, …) run in Node, and `public/` is served as is:
-            // neither is part of the app's module graph.
-            .filter(|relative| {
-                let tool_config = !relative.contains('/') && relative.contains(".config.");
-                !relative.starts_with(&format!("{PUBLIC_DIR}/")) && !tool_config
-            })
-            .map(|relative| format!("/{relative}"))
-            .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
-            .collect();
+        let mut frontier = page_entries(&root, &self.pipeline.config());
+        if frontier.is_empty() {
+            // No page to start from: every script under the root.
+            frontier = source_files(&root, &root)
+                .iter()
+                .filter_map(|path| relative_to_root(path, &root))
+                .filter(|relative| !relative.contains(".config."))
+                .map(|relative| format!("/{relative}"))
+                .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
+                .collect();
+        }
         let deps = self.pipeline.deps();
         deps.start_warm_up();
         // Every installed framework's runtime entries are bundled up front, so a component that
         // switches framework (or a first bridge) never forces a re-bundle and a page reload.
         let installed = self.pipeline.installed_framework_entries();
         let _ = deps.add(&root, installed, &self.channel).await;
+        let mut seen: HashSet<String> = HashSet::new();
+        while !frontier.is_empty() {
+            let mut tasks = tokio::task::JoinSet::new();
+            for key in frontier.drain(..) {
+                if seen.insert(key.clone()) {
+                    let pipeline = self.pipeline.clone();
+                    tasks.spawn(async move { pipeline.transform(&key).await });
+                }
+            }
+            while let Some(result) = tasks.join_next().await {
+                match result {
+                    Ok(Ok(transformed)) => {
+                        frontier.extend(transformed.imports.iter().filter_map(|import| {
+                            match &import.target {
+                                ImportTarget::Module(module) if !seen.contains(module) => {
+                                    Some(module.clone())
+                                }
+                                _ => None,
+                            }
+                        }))
+                    }
+                    Ok(Err(diagnostics)) => self.errors.record(diagnostics),
+                    Err(_) => {}
+                }
+            }
+        }
+        if let Err(message) = deps.end_warm_up(&root, &self.channel).await {
+            eprintln!("  {message}");
+        }
+        // Modules importing a dependency that could not be bundled show why, at the import.
+        let failing: Vec<String> = {
+            let metadata = deps.read();
+            let mut graph = self.pipeline.graph();
+            let keys: Vec<String> = graph
+                .modules
+                .iter()
+                .filter(|(_, node)| {
+                    node.fresh().is_some_and(|transformed| {
+                        transformed.imports.iter().any(|import| {
+                            matches!(&import.target, ImportTarget::Dep(s) if metadata.failed.contains_key(s))
+                        })
+                    })
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in &keys {
+                graph.mark_stale(key);
+            }
+            keys
+        };
+        for key in failing {
+            if let Err(diagnostics) = self.pipeline.transform(&key).await {
+                self.errors.record(diagnostics);
+            }
+        }
+        self.check_unreached_scripts(&seen).await;
+    }
+
+    /// Compiles the scripts no page reached, only to print their errors: what they import is
+    /// not bundled (tests and stories import packages the app does not use).
+    async fn check_unreached_scripts(&self, reached: &HashSet<String>) {
+        let root = self.root().to_path_buf();
+        let options = self.pipeline.options();
+        let public_dir = format!("{}/", self.pipeline.config().public_dir.trim_matches('/'));
         let mut tasks = tokio::task::JoinSet::new();
-        for key in keys {
+        for path in source_files(&root, &root) {
+            let Some(relative) = relative_to_root(&path, &root) else {
+                continue;
+            };
+            let key = format!("/{relative}");
+            let tool_config = !relative.contains('/') && relative.contains(".config.");
+            if tool_config
+                || relative.starts_with(&public_dir)
+                || reached.contains(&key)
+                || !module_kind(&key, &options).is_some_and(ModuleKind::is_script)
+            {
+                continue;
+            }
             let pipeline = self.pipeline.clone();
-            tasks.spawn(async move { pipeline.transform(&key).await.err() });
+            let options = options.clone();
+            tasks.spawn_blocking(move || {
+                metamon_project::load::load(&key, &relative, &path, &options, pipeline.worker())
+                    .err()
+            });
         }
         while let Some(result) = tasks.join_next().await {
             if let Ok(Some(diagnostics)) = result {
                 self.errors.record(diagnostics);
             }
         }
-        // Modules the first pass discovered without transforming them (bridges, extracted
-        // CSS), so their dependencies are bundled in the same build too.
-        for _ in 0..3 {
-            let pending: Vec<String> = self
-                .pipeline
-                .graph()
-                .modules
-                .iter()
-                .filter(|(_, node)| node.transformed.is_none())
-                .map(|(key, _)| key.clone())
-                .collect();
-            if pending.is_empty() {
-                break;
-            }
-            for key in pending {
-                let _ = self.pipeline.transform(&key).await;
-            }
-        }
-        if let Err(message) = deps.end_warm_up(&root, &self.channel).await {
-            eprintln!("  {message}");
-        }
     }
 
     /// Handles one batch from the watcher: the config first (pages reload with it), then the
     /// hot update of the rest.
     pub async fn on_batch(&self, batch: Batch) {
-        let config_file = self.root().join(metamon_config::FILE_NAME);
-        if batch.files.contains(&config_file) {
+        let config_files: Vec<PathBuf> = std::iter::once(metamon_config::FILE_NAME)
+            .chain(metamon_project::vite_config::FILE_NAMES)
+            .map(|name| self.root().join(name))
+            .collect();
+        if batch.files.iter().any(|file| config_files.contains(file)) {
             self.reload_config();
         }
         let files = batch
             .files
             .into_iter()
-            .filter(|f| *f != config_file)
+            .filter(|f| !config_files.contains(f))
             .collect();
         let payloads =
             hmr::update::handle_changes(&self.pipeline, &self.errors, files, batch.detected_at)
@@ -136,16 +203,27 @@ impl DevServer {
     /// Re-reads `metamon.config.json` after it changed; pages reload (their state is restored
     /// from the runtime's snapshot). A bad config is shown like a compile error and not applied.
     pub fn reload_config(&self) {
-        match Config::load(self.root()) {
-            Ok(config) => {
-                self.pipeline.set_config(config);
-                self.errors.clear(metamon_config::FILE_NAME);
-                println!(
-                    "  config changed: {}, reloading pages",
-                    metamon_config::FILE_NAME
-                );
+        let config_files = std::iter::once(metamon_config::FILE_NAME)
+            .chain(metamon_project::vite_config::FILE_NAMES);
+        match metamon_project::settings::load_config(self.root(), "serve") {
+            Ok(loaded) => {
+                self.pipeline.set_config(loaded.config);
+                for file in config_files {
+                    self.errors.clear(file);
+                }
+                let name =
+                    loaded
+                        .vite
+                        .as_ref()
+                        .map_or(metamon_config::FILE_NAME.to_string(), |vite| {
+                            for warning in &vite.warnings {
+                                eprintln!("  warning: {warning}");
+                            }
+                            vite.file.clone()
+                        });
+                println!("  config changed: {name}, reloading pages");
                 self.channel.send(&HmrPayload::FullReload {
-                    path: format!("/{}", metamon_config::FILE_NAME),
+                    path: format!("/{name}"),
                 });
             }
             Err(diagnostic) => self.errors.record(vec![diagnostic]),
@@ -160,6 +238,52 @@ impl DevServer {
             first_invalidated_by,
         ));
     }
+}
+
+/// The modules the app's pages load first: each `*.html` page's module scripts (inline ones
+/// as their proxy modules) and, with a `pages/` folder, the routes table.
+fn page_entries(root: &Path, config: &Config) -> Vec<String> {
+    let skipped = [config.public_dir.as_str(), config.build.out_dir.as_str()];
+    let mut entries = Vec::new();
+    for path in source_files(root, root) {
+        let Some(relative) = relative_to_root(&path, root) else {
+            continue;
+        };
+        if !relative.ends_with(".html")
+            || skipped
+                .iter()
+                .any(|dir| relative.starts_with(&format!("{}/", dir.trim_matches('/'))))
+        {
+            continue;
+        }
+        let Ok(page) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let page_url = format!("/{relative}");
+        let page_dir = page_url.rsplit_once('/').map_or("", |(dir, _)| dir);
+        for script in html::module_scripts(&page) {
+            let Some(src) = script.attribute("src") else {
+                continue;
+            };
+            if src.contains("://") || src.starts_with("/@") {
+                continue;
+            }
+            let src = src.split(['?', '#']).next().unwrap_or(src);
+            let url = match src.strip_prefix("./") {
+                _ if src.starts_with('/') => src.to_string(),
+                Some(rest) => format!("{page_dir}/{rest}"),
+                None => format!("{page_dir}/{src}"),
+            };
+            entries.push(url);
+        }
+        for index in 0..html::inline_script_count(&page) {
+            entries.push(format!("{page_url}?{}", html::proxy_query(index)));
+        }
+    }
+    if !entries.is_empty() && root.join("pages").is_dir() {
+        entries.push(pages::ROUTES_KEY.to_string());
+    }
+    entries
 }
 
 /// Hands memory freed by a batch back to the system. glibc keeps it in per-thread arenas, so a

@@ -65,7 +65,21 @@ pub fn exposed_variables(
     root: &std::path::Path,
     mode: &str,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let exposed = |key: &str| key.starts_with("VITE_") || key.starts_with("METAMON_");
+    exposed_variables_with(root, mode, &["VITE_".into(), "METAMON_".into()])
+}
+
+/// [`exposed_variables`] of the `.env` files in `dir`, for the config's `envPrefix`es.
+pub fn exposed_variables_with(
+    dir: &std::path::Path,
+    mode: &str,
+    prefixes: &[String],
+) -> serde_json::Map<String, serde_json::Value> {
+    let root = dir;
+    let exposed = |key: &str| {
+        prefixes
+            .iter()
+            .any(|prefix| key.starts_with(prefix.as_str()))
+    };
     let mut env = serde_json::Map::new();
     for name in [
         ".env".to_string(),

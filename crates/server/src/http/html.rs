@@ -19,7 +19,7 @@ pub fn page(server: &DevServer, path: &str) -> Response {
     };
     let page = html::proxy_inline_scripts(&page, path);
     let options = inline_json(&server.pipeline.config().client_options());
-    let env = inline_json(&client_env(server.root()));
+    let env = inline_json(&client_env(server.root(), &server.pipeline.config()));
     let injected = format!(
         "<script>performance.setResourceTimingBufferSize?.(1e6); window.__METAMON_CONFIG__ = {options}; window.__METAMON_ENV__ = {env};</script>\n<script type=\"module\" src=\"/@metamon/client\"></script>\n<script type=\"module\">import {{ injectIntoGlobalHook }} from \"/@metamon/react-refresh\"; injectIntoGlobalHook(window); window.$RefreshReg$ = () => {{}}; window.$RefreshSig$ = () => (type) => type;</script>\n"
     );
@@ -37,6 +37,10 @@ fn inline_json(value: &serde_json::Value) -> String {
 
 /// The `VITE_`/`METAMON_` variables of the development `.env` files, read with each page load
 /// (an edited `.env` applies on reload).
-fn client_env(root: &Path) -> serde_json::Value {
-    serde_json::Value::Object(dotenv::exposed_variables(root, "development"))
+fn client_env(root: &Path, config: &metamon_config::Config) -> serde_json::Value {
+    serde_json::Value::Object(dotenv::exposed_variables_with(
+        &root.join(&config.env_dir),
+        "development",
+        &config.env_prefix,
+    ))
 }

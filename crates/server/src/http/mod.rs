@@ -82,10 +82,19 @@ fn refused(refusal: Refusal) -> Response {
     }
 }
 
-/// Binds the port, or the next free one.
-pub async fn bind(host: &str, port: u16) -> Result<(tokio::net::TcpListener, u16), String> {
+/// Binds the port, or (unless `strict`) the next free one.
+pub async fn bind(
+    host: &str,
+    port: u16,
+    strict: bool,
+) -> Result<(tokio::net::TcpListener, u16), String> {
     let mut last_error = String::new();
-    for candidate in port..port.saturating_add(50) {
+    let last = if strict {
+        port
+    } else {
+        port.saturating_add(49)
+    };
+    for candidate in port..=last {
         match tokio::net::TcpListener::bind((host, candidate)).await {
             Ok(listener) => return Ok((listener, candidate)),
             Err(error) => last_error = error.to_string(),

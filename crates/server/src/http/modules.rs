@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use metamon_compile::ModuleKind;
 use metamon_project::analysis::html::proxy_index;
-use metamon_project::files::{PUBLIC_DIR, Refusal, file_for_url};
+use metamon_project::files::{Refusal, file_for_url};
 use metamon_project::module_id::{key_from_request, selects_module, split_key};
 use std::sync::Arc;
 
@@ -30,7 +30,8 @@ pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> R
     let file = match file_for_url(server.root(), &path) {
         Ok(file) => file,
         Err(Refusal::NotFound) => {
-            return match file_for_url(&server.root().join(PUBLIC_DIR), &path) {
+            let public_dir = server.pipeline.config().public_dir.clone();
+            return match file_for_url(&server.root().join(public_dir), &path) {
                 Ok(file) if file.is_file() => files::static_file(&file),
                 _ => refused(Refusal::NotFound),
             };

@@ -8,14 +8,14 @@ mod render;
 mod resolve;
 
 pub use render::render;
-pub use resolve::runtime_imports;
+pub use resolve::{Resolution, runtime_imports};
 
 use crate::channel::HmrChannel;
 use crate::deps::Deps;
 use crate::graph::{Graph, ImportTarget, ResolvedImport, Transformed};
 use metamon_compile::{
     Compiled, Diagnostic, Framework, ModuleKind, Options, WorkerPool, css_module_js,
-    inline_source_map, line_column, module_kind,
+    inline_source_map, line_column, module_kind, original_position,
 };
 use metamon_config::Config;
 use metamon_project::analysis::{glob_import, imports, pages};
@@ -23,7 +23,6 @@ use metamon_project::files::{self as project_files, file_for_url};
 use metamon_project::module_id::{relative_file, split_key};
 use metamon_project::settings::Settings;
 use metamon_project::{bridge, components, load};
-use oxc_resolver::{ResolveOptions, Resolver};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -34,7 +33,7 @@ pub struct Pipeline {
     root: PathBuf,
     settings: RwLock<Settings>,
     worker: WorkerPool,
-    resolver: Resolver,
+    resolution: RwLock<Arc<Resolution>>,
     graph: Mutex<Graph>,
     deps: Deps,
     /// For the full reload a re-bundle of the dependencies needs.
@@ -44,22 +43,12 @@ pub struct Pipeline {
 impl Pipeline {
     /// `root` must be canonical.
     pub fn new(root: PathBuf, config: Config, channel: HmrChannel) -> Self {
-        let resolver = Resolver::new(ResolveOptions {
-            extensions: [
-                ".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json",
-            ]
-            .map(String::from)
-            .to_vec(),
-            condition_names: ["development", "browser", "import", "module", "default"]
-                .map(String::from)
-                .to_vec(),
-            ..ResolveOptions::default()
-        });
+        let resolution = RwLock::new(Arc::new(Resolution::new(&root, &config)));
         Self {
             settings: RwLock::new(Settings::new(&root, config)),
             root,
             worker: WorkerPool::new(),
-            resolver,
+            resolution,
             graph: Mutex::new(Graph::default()),
             deps: Deps::default(),
             channel,
@@ -88,9 +77,18 @@ impl Pipeline {
 
     /// New settings: every module compiles again on its next request.
     pub fn set_config(&self, config: Config) {
+        *self.resolution.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(Resolution::new(&self.root, &config));
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) =
             Settings::new(&self.root, config);
         self.graph().mark_all_stale();
+    }
+
+    pub fn resolution(&self) -> Arc<Resolution> {
+        self.resolution
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn graph(&self) -> MutexGuard<'_, Graph> {
@@ -107,7 +105,7 @@ impl Pipeline {
 
     /// A file was added or removed: what an import resolves to may have changed.
     pub fn clear_resolver_cache(&self) {
-        self.resolver.clear_cache();
+        self.resolution().resolver.clear_cache();
     }
 
     /// The served text of a module.
@@ -122,7 +120,12 @@ impl Pipeline {
         Framework::ALL
             .iter()
             .flat_map(|framework| metamon_compile::descriptor(*framework).prebundle_entries)
-            .filter(|entry| self.resolver.resolve(&self.root, entry).is_ok())
+            .filter(|entry| {
+                self.resolution()
+                    .resolver
+                    .resolve(&self.root, entry)
+                    .is_ok()
+            })
             .map(|entry| entry.to_string())
             .collect()
     }
@@ -239,12 +242,13 @@ impl Pipeline {
             self.framework_of(split_key(key).0)
         };
         let options = self.options();
+        let resolution = self.resolution();
         let mut resolved_imports = Vec::new();
         let mut project_imports = HashSet::new();
         let mut new_deps = BTreeSet::new();
         for import in &scanned.imports {
             let mut target = resolve::resolve(
-                &self.resolver,
+                &resolution,
                 &self.root,
                 &options,
                 &import.specifier,
@@ -252,6 +256,7 @@ impl Pipeline {
             )
             .map_err(|message| {
                 let (line, column) = line_column(&compiled.code, import.literal.0);
+                let (line, column) = original_position(compiled.map.as_ref(), line, column);
                 vec![Diagnostic::new("resolve", &relative, line, column, message)]
             })?;
             if let (Some(host), ImportTarget::Module(module), Some((_, bindings))) =
@@ -288,11 +293,35 @@ impl Pipeline {
                 .await
                 .map_err(|message| vec![Diagnostic::new("deps", &relative, 1, 1, message)])?;
         }
+        // A dependency that could not be bundled is this module's error, at its import.
+        let failed: Vec<Diagnostic> = scanned
+            .imports
+            .iter()
+            .zip(&resolved_imports)
+            .filter_map(|(import, resolved)| {
+                let ImportTarget::Dep(specifier) = &resolved.target else {
+                    return None;
+                };
+                let reason = self.deps.failure(specifier)?;
+                let (line, column) = line_column(&compiled.code, import.literal.0);
+                let (line, column) = original_position(compiled.map.as_ref(), line, column);
+                Some(Diagnostic::new(
+                    "deps",
+                    &relative,
+                    line,
+                    column,
+                    format!("cannot load the dependency `{specifier}` imported here: {reason}"),
+                ))
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(failed);
+        }
         let mut accepted_deps = Vec::new();
         let mut accepted_literals = Vec::new();
         for dep in &scanned.accepted_deps {
             if let Ok(ImportTarget::Module(module)) = resolve::resolve(
-                &self.resolver,
+                &resolution,
                 &self.root,
                 &options,
                 &dep.specifier,

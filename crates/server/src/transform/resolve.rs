@@ -3,20 +3,85 @@
 
 use crate::graph::ImportTarget;
 use metamon_compile::{ModuleKind, Options, module_kind};
+use metamon_config::Config;
+use metamon_project::alias::Aliases;
 use metamon_project::analysis::imports;
 use metamon_project::module_id::split_key;
 use metamon_project::runtime_files;
-use oxc_resolver::Resolver;
+use oxc_resolver::{
+    ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions, TsconfigReferences,
+};
 use std::path::Path;
+
+/// The extensions tried for extensionless imports when the config names none.
+const DEFAULT_EXTENSIONS: [&str; 9] = [
+    ".mtm", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".vue", ".svelte", ".json",
+];
+
+/// What resolving an import needs from the config: the resolver (extensions, tsconfig or
+/// jsconfig `paths`) and the aliases tried before it.
+pub struct Resolution {
+    pub resolver: Resolver,
+    /// A tsconfig or jsconfig is read: a bare import may be one of its `paths`.
+    has_tsconfig: bool,
+    aliases: Aliases,
+}
+
+impl Resolution {
+    /// `root` must be canonical. Invalid alias patterns are left out (and reported).
+    pub fn new(root: &Path, config: &Config) -> Self {
+        let extensions = if config.extensions.is_empty() {
+            DEFAULT_EXTENSIONS.map(String::from).to_vec()
+        } else {
+            let mut extensions: Vec<String> = config.extensions.clone();
+            // `.mtm` components resolve extensionless whatever the Vite config lists.
+            extensions.insert(0, ".mtm".into());
+            extensions
+        };
+        let tsconfig = ["tsconfig.json", "jsconfig.json"]
+            .iter()
+            .map(|name| root.join(name))
+            .find(|path| path.is_file())
+            .map(|config_file| {
+                TsconfigDiscovery::Manual(TsconfigOptions {
+                    config_file,
+                    references: TsconfigReferences::Auto,
+                })
+            });
+        let has_tsconfig = tsconfig.is_some();
+        let resolver = Resolver::new(ResolveOptions {
+            extensions,
+            condition_names: ["development", "browser", "import", "module", "default"]
+                .map(String::from)
+                .to_vec(),
+            tsconfig,
+            ..ResolveOptions::default()
+        });
+        let aliases = Aliases::new(root, config);
+        Self {
+            resolver,
+            has_tsconfig,
+            aliases,
+        }
+    }
+
+    /// `specifier` with the first matching alias applied, as Vite's `resolve.alias`.
+    pub fn aliased(&self, specifier: &str) -> Option<String> {
+        self.aliases.apply(specifier)
+    }
+}
 
 /// Resolves `specifier`, written in a module in `importer_dir`.
 pub fn resolve(
-    resolver: &Resolver,
+    resolution: &Resolution,
     root: &Path,
     options: &Options,
     specifier: &str,
     importer_dir: &Path,
 ) -> Result<ImportTarget, String> {
+    let aliased = resolution.aliased(specifier);
+    let specifier = aliased.as_deref().unwrap_or(specifier);
+    let resolver = &resolution.resolver;
     if specifier.starts_with("/@") || specifier.contains("://") || specifier.starts_with("data:") {
         return Ok(ImportTarget::Url(specifier.to_string()));
     }
@@ -34,6 +99,17 @@ pub fn resolve(
     let package_stylesheet =
         !is_path && matches!(module_kind(path, options), Some(ModuleKind::Css));
     if !is_path && !package_stylesheet {
+        // A tsconfig `paths` entry (`@/components/x`) names an app file, not a package.
+        if resolution.has_tsconfig
+            && let Ok(resolution) = resolver.resolve(importer_dir, path)
+            && !resolution
+                .path()
+                .components()
+                .any(|c| c.as_os_str() == "node_modules")
+            && let Some(url) = metamon_project::files::url_of(resolution.path(), root)
+        {
+            return Ok(ImportTarget::Module(module_key(&url, query, options)));
+        }
         return Ok(ImportTarget::Dep(specifier.to_string()));
     }
     let (base, request) = match path.strip_prefix('/') {
@@ -47,13 +123,16 @@ pub fn resolve(
     let url = metamon_project::files::url_of(resolution.path(), root).ok_or_else(|| {
         format!("`{specifier}` is outside the project root, which is all the dev server serves")
     })?;
-    let kind = module_kind(&url, options);
-    let key = match query {
+    Ok(ImportTarget::Module(module_key(&url, query, options)))
+}
+
+/// The graph key of the app file at `url` imported with `query`.
+fn module_key(url: &str, query: Option<&str>, options: &Options) -> String {
+    match query {
         Some(query @ ("css" | "raw" | "url")) => format!("{url}?{query}"),
-        _ if kind.is_some_and(ModuleKind::is_script) => url,
+        _ if module_kind(url, options).is_some_and(ModuleKind::is_script) => url.to_string(),
         _ => format!("{url}?import"),
-    };
-    Ok(ImportTarget::Module(key))
+    }
 }
 
 /// The imports of a runtime file: bare ones are pre-bundled dependencies, `metamon` is the
