@@ -281,27 +281,18 @@ pub struct FileReport {
 
 pub fn report(out_dir: &Path) -> Result<Vec<FileReport>, BuildError> {
     let mut files = Vec::new();
-    let mut stack = vec![out_dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-        for path in entries.flatten().map(|e| e.path()) {
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-            let _ = encoder.write_all(&bytes);
-            let gzip_bytes = encoder.finish().map(|g| g.len()).unwrap_or(0);
-            let relative = path.strip_prefix(out_dir).unwrap_or(&path);
-            files.push(FileReport {
-                path: relative.to_string_lossy().replace('\\', "/"),
-                bytes: bytes.len(),
-                gzip_bytes,
-            });
-        }
+    for path in source_files(out_dir, out_dir) {
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        let _ = encoder.write_all(&bytes);
+        let gzip_bytes = encoder.finish().map(|g| g.len()).unwrap_or(0);
+        let relative = path.strip_prefix(out_dir).unwrap_or(&path);
+        files.push(FileReport {
+            path: relative.to_string_lossy().replace('\\', "/"),
+            bytes: bytes.len(),
+            gzip_bytes,
+        });
     }
     // As Vite lists them: the page, then assets, CSS and JS, each by name.
     let order = |path: &str| match Path::new(path).extension().and_then(|e| e.to_str()) {
