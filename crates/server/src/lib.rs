@@ -52,6 +52,7 @@ pub struct DevOptions {
 
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
+    server::disable_thread_caches();
     server::limit_malloc_arenas();
     let config = Config::load(&options.root).map_err(|d| {
         let source = std::fs::read_to_string(options.root.join(metamon_config::FILE_NAME))
