@@ -1,6 +1,7 @@
 // Hours of uptime in a bounded loop: 10 000 saves spread over the showcase's files, no browser.
 // Server RSS after them stays within 1.1x of RSS after the first 500; open file descriptors,
-// threads and compiler workers do not grow.
+// threads and compiler workers do not grow, and neither does the module graph (`/@metamon/graph`)
+// after the first pass over the files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,6 +12,8 @@ import { rawGet } from './wire.mjs';
 const SAVES = Number(process.env.METAMON_UPTIME_SAVES || 10000);
 const SAVES_PER_FILE_PER_ROUND = 2; // each file saved twice in a row, as editors often do
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The module graph's size: `{ modules, imports }`. */
+const graphSize = async (port) => JSON.parse((await rawGet(port, '/@metamon/graph')).body);
 
 function sourceFiles(dir) {
   const out = [];
@@ -73,6 +76,7 @@ test(`${SAVES} saves over the showcase: RSS, fds, threads and workers stay flat`
     let saves = 0;
     let round = 0;
     let early = null;
+    let firstPass = null;
     const started = Date.now();
     while (saves < SAVES) {
       round += 1;
@@ -84,18 +88,26 @@ test(`${SAVES} saves over the showcase: RSS, fds, threads and workers stay flat`
       }
       // Paced like a busy editing session; the server handles each round as a batch.
       await sleep(25);
+      if (round === 1) {
+        await settled(pid);
+        firstPass = await graphSize(server.port);
+      }
       if (!early && saves >= 500) early = { saves, ...(await settled(pid)) };
     }
     // Back to the original text, so the graph ends as it started.
     for (const { file, text } of files) fs.writeFileSync(file, text);
     const late = { saves, ...(await settled(pid)) };
+    const graph = await graphSize(server.port);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const still = await rawGet(server.port, '/src/components/Counter.mtm');
     assert.equal(still.status, 200, 'still serving');
     console.log(`# ${saves} saves over ${files.length} files in ${round} rounds, ${seconds} s`);
     console.log(`# after ${early.saves} saves: RSS ${early.rssKb} kB, fds ${early.fds}, threads ${early.threads}, workers ${early.workers}`);
+    console.log(`# module graph after the first pass: ${JSON.stringify(firstPass)}, at the end: ${JSON.stringify(graph)}`);
     console.log(`# after ${late.saves} saves: RSS ${late.rssKb} kB (${(late.rssKb / early.rssKb).toFixed(3)}x), fds ${late.fds}, threads ${late.threads}, workers ${late.workers}`);
     assert.ok(late.rssKb <= early.rssKb * 1.1, `RSS grew from ${early.rssKb} kB to ${late.rssKb} kB`);
+    assert.ok(firstPass.modules >= files.length, `${firstPass.modules} modules in the graph`);
+    assert.deepEqual(graph, firstPass, 'the module graph does not grow');
     assert.ok(late.fds <= early.fds, `file descriptors grew from ${early.fds} to ${late.fds}`);
     assert.ok(late.workers <= early.workers, `worker processes grew from ${early.workers} to ${late.workers}`);
     assert.ok(late.threads <= early.threads + 2, `threads grew from ${early.threads} to ${late.threads}`);

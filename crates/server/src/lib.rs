@@ -54,6 +54,7 @@ pub struct DevOptions {
 
 /// Starts the dev server and runs until the process ends.
 pub async fn serve(options: DevOptions) -> Result<(), String> {
+    server::disable_thread_caches();
     server::limit_malloc_arenas();
     let mut root = options.root.clone();
     let mut config_error = None;

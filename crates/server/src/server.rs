@@ -296,6 +296,44 @@ fn release_freed_memory() {
     }
 }
 
+/// Turns off glibc's per-thread cache of freed small blocks (its "tcache"), restarting the
+/// process once with the tunable set: glibc reads `GLIBC_TUNABLES` only when a process starts.
+///
+/// Each thread keeps up to 7 freed blocks of every size up to 1 KiB; to the allocator they are
+/// still in use, so `malloc_trim` cannot hand back the pages they sit on. The runtime's ~30
+/// threads (workers and the blocking pool that compiles) fill their caches little by little as
+/// saves land on different threads: over 10 000 saves of the showcase, the blocks in use grew
+/// from 1.6 MB to 3.5 MB while the live data stayed at 0.8 MB, and RSS with them (up to 1.12x,
+/// levelling off after ~13 000 saves). Without the caches it stays flat. `exec` keeps the
+/// process id, its arguments and open files; nothing has run yet that the restart would lose.
+pub fn disable_thread_caches() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::process::CommandExt;
+        const TUNABLE: &str = "glibc.malloc.tcache_count";
+        let current = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+        // Set already (by this restart, or by the user, whose choice stands).
+        if current.contains(TUNABLE) {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let tunables = if current.is_empty() {
+            format!("{TUNABLE}=0")
+        } else {
+            format!("{current}:{TUNABLE}=0")
+        };
+        let mut args = std::env::args_os();
+        let mut command = std::process::Command::new(exe);
+        if let Some(arg0) = args.next() {
+            command.arg0(arg0);
+        }
+        // Only returns if the restart failed: the server runs on, with the caches.
+        let _ = command.args(args).env("GLIBC_TUNABLES", tunables).exec();
+    }
+}
+
 /// Two malloc arenas instead of glibc's eight per core: the runtime's many threads each keep
 /// an arena's worth of freed memory otherwise, and the server's RSS creeps up over hours.
 pub fn limit_malloc_arenas() {

@@ -30,6 +30,7 @@ pub fn router(server: Arc<DevServer>) -> Router {
     Router::new()
         .route("/@metamon/ws", get(socket::upgrade))
         .route("/@metamon/events", get(events::received).post(events::send))
+        .route("/@metamon/graph", get(graph_size))
         .route("/@metamon/{*name}", get(runtime::handle))
         .route("/@deps/{*file}", get(deps::handle))
         .fallback(get(modules::handle))
@@ -38,6 +39,21 @@ pub fn router(server: Arc<DevServer>) -> Router {
             local_host_only,
         ))
         .with_state(server)
+}
+
+/// `GET /@metamon/graph`: the size of the module graph, `{"modules": nodes, "imports": edges}`,
+/// for tools and tests (it stays the same however many saves the server handles).
+async fn graph_size(State(server): State<Arc<DevServer>>) -> Response {
+    let (modules, imports) = {
+        let graph = server.pipeline.graph();
+        let imports: usize = graph.modules.values().map(|node| node.imports.len()).sum();
+        (graph.modules.len(), imports)
+    };
+    text(
+        StatusCode::OK,
+        "application/json",
+        format!("{{\"modules\":{modules},\"imports\":{imports}}}"),
+    )
 }
 
 /// Requests must name this machine in `Host` (DNS rebinding gets a 403).
