@@ -113,8 +113,10 @@ test(`${SAVES} saves over the showcase: RSS, fds, threads and workers stay flat`
     assert.ok(late.threads <= early.threads + 2, `threads grew from ${early.threads} to ${late.threads}`);
     const handled = server.output().match(/hmr update|page reload/g)?.length ?? 0;
     console.log(`# batches that made an update or a page reload: ${handled}`);
-    // Rounds closer than the watcher's burst quiet time share a batch.
-    assert.ok(handled >= round / 10, `only ${handled} updates for ${round} rounds`);
+    // Rounds closer than the watcher's burst quiet time share a batch (and a burst closes
+    // every 500 ms): how many batches there are depends on the machine's speed, not on
+    // whether saves were handled, which a handful of batches already shows.
+    assert.ok(handled >= 10, `only ${handled} updates for ${round} rounds`);
     assert.ok(late.workers >= 1, 'the Vue and Svelte files went through a compiler worker');
   } finally {
     await server.close();
