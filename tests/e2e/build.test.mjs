@@ -220,6 +220,31 @@ test('--base, .env.production, public/, an inlined and a hashed asset, a CSS mod
   }
 });
 
+test('cross-framework imports by use, built: each framework API gets the real component, JSX and templates a bridge', async () => {
+  const dir = copyFixture('cross-use-app');
+  scratch.push(dir);
+  const built = await run(['build', dir]);
+  assert.equal(built.code, 0, built.stdout + built.stderr);
+  const server = await preview(dir);
+  try {
+    const { page, errors } = await open(server.url);
+    await page.waitForSelector('#mtm .note-direct .star');
+    await page.waitForSelector('#svelte .tally-direct .clock-text');
+    await page.waitForFunction(() => document.querySelectorAll('#vue .badge').length === 2);
+    const texts = (selector) => page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent.trim()));
+    assert.deepEqual(await texts('#vue .poll-text, #svelte .tally-text, #solid > .clock > .clock-text'), ['Poll v1 vue', 'Tally v1 svelte', 'Clock v1 solid']);
+    assert.deepEqual(await texts('#react .poll-text, #react .tally-text'), ['Poll v1 jsx', 'Tally v1 jsx']);
+    assert.deepEqual(await texts('#vue .badge'), ['react in vue 0', 'react by value in vue 0']);
+    assert.deepEqual(await texts('#svelte .clock-text'), ['Clock v1 solid in svelte', 'Clock v1 solid by value in svelte']);
+    assert.deepEqual(await texts('#mtm .star'), ['star by value in note template', 'star by value in note']);
+    await page.click('#react .poll-vote');
+    await page.waitForFunction(() => document.querySelector('#react .poll-vote').textContent === '1');
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
+
 test('a broken file fails the build at its line, every error is reported, and the last dist/ stays as it was', async () => {
   const dir = copyFixture('build-app');
   scratch.push(dir);

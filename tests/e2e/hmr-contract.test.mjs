@@ -314,3 +314,57 @@ describe('events and custom messages', () => {
     assert.deepEqual(seen, ['vite:client:connect', 'vite:client:disconnect', 'vite:client:connect']);
   });
 });
+
+describe('cross-framework imports by use', () => {
+  // The React entry mounts a Vue, a Svelte, a Solid and a Vue `.mtm` component with their own
+  // APIs and renders the first three as JSX children; each of them does the same with a
+  // component of another framework (a React `.mtm`, Solid, Svelte).
+  let app;
+  before(async () => {
+    app = await openFixture('cross-use-app', ['#vue .badge', '#svelte .star', '#react .clock .star', '#mtm .note-direct .star'], { browser });
+  });
+  after(() => app?.close());
+
+  const texts = (selector) => app.page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent.trim()));
+
+  test('an import is the real component for its framework API, and a bridge where it is rendered', async () => {
+    // Mounted by createApp / mount / render from the React entry.
+    assert.equal(await app.text('#vue .poll-text'), 'Poll v1 vue');
+    assert.equal(await app.text('#svelte .tally-text'), 'Tally v1 svelte');
+    assert.equal(await app.text('#solid .clock-text'), 'Clock v1 solid');
+    assert.equal(await app.text('#mtm .note-text'), 'Note v1');
+    // Rendered as JSX children of the React entry.
+    assert.deepEqual(await texts('#react .poll-text, #react .tally-text, #react > .jsx > div > .clock > .clock-text'), ['Poll v1 jsx', 'Tally v1 jsx', 'Clock v1 jsx']);
+    // Vue → React: a template child and React's createRoot; Svelte → Solid: a markup child and
+    // Solid's render; Solid → React child and Svelte's mount; a Vue .mtm → Svelte both ways.
+    await app.waitFor(() => document.querySelectorAll('#vue .poll-direct .badge').length === 1);
+    assert.deepEqual(await texts('#vue .badge'), ['react in vue 0', 'react by value in vue 0']);
+    await app.waitFor(() => document.querySelector('#svelte .tally-direct .clock-text'));
+    assert.deepEqual(await texts('#svelte .clock-text'), ['Clock v1 solid in svelte', 'Clock v1 solid by value in svelte']);
+    assert.deepEqual(await texts('#solid .star'), ['star by value in solid']);
+    assert.deepEqual(await texts('#solid > .clock .badge'), ['react in solid 0']);
+    assert.deepEqual(await texts('#mtm .star'), ['star by value in note template', 'star by value in note']);
+    const errors = app.log.filter((line) => /pageerror|\[error\]|Invalid hook call/.test(line));
+    assert.deepEqual(errors, [], app.details());
+  });
+
+  test('both kinds of use work: clicks update, and a save updates each in place with its state', async () => {
+    await app.page.click('#vue .poll-vote');
+    await app.page.click('#react .poll-vote');
+    await app.page.click('#react .poll-vote');
+    await app.page.click('#svelte .tally-add');
+    await app.page.click('#solid > .clock > .clock-tick');
+    await app.waitForText('#react .poll-vote', '2');
+    assert.equal(await app.text('#vue .poll-vote'), '1');
+    assert.equal(await app.text('#svelte .tally-add'), '1');
+    assert.equal(await app.text('#solid > .clock > .clock-tick'), '1');
+    await app.edit('src/Poll.vue', (code) => code.replace('Poll v1', 'Poll v2'),
+      () => [...document.querySelectorAll('.poll-text')].every((n) => n.textContent.startsWith('Poll v2')));
+    await app.edit('src/Tally.svelte', (code) => code.replace('Tally v1', 'Tally v2'),
+      () => [...document.querySelectorAll('.tally-text')].every((n) => n.textContent.startsWith('Tally v2')));
+    assert.equal(await app.text('#vue .poll-vote'), '1');
+    assert.equal(await app.text('#react .poll-vote'), '2');
+    assert.equal(await app.text('#svelte .tally-add'), '1');
+    await app.assertNoReload();
+  });
+});

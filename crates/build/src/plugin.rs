@@ -412,8 +412,8 @@ fn join_runtime_path(importer: &str, specifier: &str) -> String {
     parts.join("/")
 }
 
-/// A component's default imports of components of another framework go through a bridge,
-/// exactly as in `metamon dev`.
+/// A component renders the components of another framework it imports through a bridge,
+/// exactly as in `metamon dev` (`bridge::bridge_by_use`).
 async fn bridge_imports(
     ctx: &SharedLoadPluginContext,
     state: &BuildState,
@@ -424,12 +424,16 @@ async fn bridge_imports(
     let Ok(scanned) = imports::scan(code) else {
         return code.to_string();
     };
-    let mut edits = Vec::new();
+    let mut foreign = Vec::new();
     for import in &scanned.imports {
-        let Some((_, bindings)) = &import.statement else {
+        let Some(local) = import
+            .statement
+            .as_ref()
+            .and_then(|(_, b)| b.default.clone())
+        else {
             continue;
         };
-        if bindings.default.is_none() || import.specifier.contains('?') {
+        if import.specifier.contains('?') {
             continue;
         }
         let Ok(Ok(resolution)) = ctx.resolve(&import.specifier, Some(importer), None).await else {
@@ -440,13 +444,12 @@ async fn bridge_imports(
         };
         let guest = components::framework_of_file(&state.root, &url_path, &state.options);
         if guest.is_some_and(|guest| guest != host) {
-            let bridged = bridge::bridged_key(&import.specifier, host);
-            edits.push((import.literal, metamon_compile::js_string(&bridged)));
+            foreign.push(bridge::ForeignImport {
+                local,
+                specifier: import.specifier.clone(),
+                literal: import.literal,
+            });
         }
     }
-    let mut out = code.to_string();
-    for ((start, end), replacement) in edits.into_iter().rev() {
-        out.replace_range(start..end, &replacement);
-    }
-    out
+    bridge::bridge_by_use(code, host, &foreign)
 }

@@ -12,7 +12,7 @@ mod typescript;
 mod worker;
 
 pub use css::{compile_css, css_module_js, extract_css, minify_css};
-pub use frameworks::{Descriptor, descriptor};
+pub use frameworks::{Descriptor, RenderUses, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
 pub use script::{ScriptOptions, compile_script, valid_defines};
 pub use worker::{WorkerKind, WorkerPool};

@@ -24,6 +24,23 @@ pub struct Descriptor {
     /// npm entries its compiled components and runtime import: pre-bundled up front when the
     /// framework is installed, so a first component of it never forces a re-bundle.
     pub prebundle_entries: &'static [&'static str],
+    /// Where its compiled components render a component they import, so an import of a
+    /// component of another framework can be bridged only where it is rendered.
+    pub render_uses: RenderUses,
+}
+
+/// The places in a compiled component that render an imported component `C` (everything else
+/// uses `C` as a value: `createApp(C)`, `mount(C, …)`, `render(C, …)`).
+#[derive(Debug, Clone, Copy)]
+pub struct RenderUses {
+    /// Calls with `C` (or `unref(C)`) as first argument: `jsxDEV(C, …)`, `createComponent(C, …)`.
+    /// Matched by name without leading `_`/`$`, as compilers prefix their imports.
+    pub factories: &'static [&'static str],
+    /// A call of `C` itself at a DOM anchor (`C($$anchor, props)`, Svelte's way).
+    pub called: bool,
+    /// Objects handing components to a template: Vue's `__returned__` setup bindings and
+    /// `components: { C }`.
+    pub template_bindings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

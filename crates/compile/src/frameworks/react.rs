@@ -1,4 +1,4 @@
-use super::{BodyShape, Compiler, Descriptor, LocalState, StateScope};
+use super::{BodyShape, Compiler, Descriptor, LocalState, RenderUses, StateScope};
 use metamon_mtm::Framework;
 
 pub const DESCRIPTOR: Descriptor = Descriptor {
@@ -22,4 +22,9 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "react/jsx-dev-runtime",
         "react/jsx-runtime",
     ],
+    render_uses: RenderUses {
+        factories: &["jsx", "jsxs", "jsxDEV", "createElement"],
+        called: false,
+        template_bindings: false,
+    },
 };

@@ -1,4 +1,4 @@
-use super::{BodyShape, Compiler, Descriptor, LocalState, StateScope};
+use super::{BodyShape, Compiler, Descriptor, LocalState, RenderUses, StateScope};
 use crate::WorkerKind;
 use metamon_mtm::Framework;
 
@@ -22,4 +22,9 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "solid-js/store",
         "solid-refresh",
     ],
+    render_uses: RenderUses {
+        factories: &["createComponent"],
+        called: false,
+        template_bindings: false,
+    },
 };

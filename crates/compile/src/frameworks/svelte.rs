@@ -1,4 +1,4 @@
-use super::{BodyShape, Compiler, Descriptor, LocalState, StateScope};
+use super::{BodyShape, Compiler, Descriptor, LocalState, RenderUses, StateScope};
 use crate::WorkerKind;
 use metamon_mtm::Framework;
 
@@ -28,4 +28,9 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         "svelte/internal/flags/async",
         "svelte/internal/flags/tracing",
     ],
+    render_uses: RenderUses {
+        factories: &[],
+        called: true,
+        template_bindings: false,
+    },
 };

@@ -1,4 +1,4 @@
-use super::{BodyShape, Compiler, Descriptor, LocalState, StateScope};
+use super::{BodyShape, Compiler, Descriptor, LocalState, RenderUses, StateScope};
 use crate::WorkerKind;
 use metamon_mtm::Framework;
 
@@ -19,4 +19,9 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
         },
     },
     prebundle_entries: &["vue"],
+    render_uses: RenderUses {
+        factories: &["createVNode", "createBlock", "h", "resolveDynamicComponent"],
+        called: false,
+        template_bindings: true,
+    },
 };

@@ -1,8 +1,8 @@
 //! The transform pipeline: a module key in, a [`Transformed`] module out, cached in the module
 //! graph. Stages, each a plain function: load (read and compile, `load.rs`) → analyse (expand
-//! `import.meta.glob`, find imports) → resolve (`resolve.rs`), components of another framework
-//! through a bridge (`bridge.rs`) → record in the graph; render (`render.rs`) writes the
-//! import URLs in when the module is served.
+//! `import.meta.glob`, find imports, bridge the components of another framework where they are
+//! rendered (`bridge_by_use`) → resolve (`resolve.rs`) → record in the graph; render
+//! (`render.rs`) writes the import URLs in when the module is served.
 
 mod render;
 mod resolve;
@@ -19,10 +19,11 @@ use metamon_compile::{
 };
 use metamon_config::Config;
 use metamon_project::analysis::{glob_import, imports, pages};
+use metamon_project::bridge::{self, ForeignImport};
 use metamon_project::files::{self as project_files, file_for_url};
 use metamon_project::module_id::{relative_file, split_key};
 use metamon_project::settings::Settings;
-use metamon_project::{bridge, components, load};
+use metamon_project::{components, load};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -225,29 +226,64 @@ impl Pipeline {
             compiled.code = expanded.code;
             globs = expanded.matcher;
         }
-        let scanned = imports::scan(&compiled.code).map_err(|message| {
-            vec![Diagnostic::new(
-                "internal",
-                &relative,
-                1,
-                1,
-                format!("the compiled module does not parse: {message}"),
-            )]
-        })?;
+        let scan = |code: &str| {
+            imports::scan(code).map_err(|message| {
+                vec![Diagnostic::new(
+                    "internal",
+                    &relative,
+                    1,
+                    1,
+                    format!("the compiled module does not parse: {message}"),
+                )]
+            })
+        };
+        let mut scanned = scan(&compiled.code)?;
         let importer_dir = file.parent().unwrap_or(&self.root).to_path_buf();
-        // A component importing a component of another framework gets it through a bridge.
+        let options = self.options();
+        let resolution = self.resolution();
+        // A component rendering a component of another framework renders it through a bridge.
         let host_framework = if key.contains('?') {
             None
         } else {
             self.framework_of(split_key(key).0)
         };
-        let options = self.options();
-        let resolution = self.resolution();
+        if let Some(host) = host_framework {
+            let foreign: Vec<ForeignImport> = scanned
+                .imports
+                .iter()
+                .filter_map(|import| {
+                    let local = import.statement.as_ref()?.1.default.clone()?;
+                    if import.specifier.contains('?') {
+                        return None;
+                    }
+                    let target = resolve::resolve(
+                        &resolution,
+                        &self.root,
+                        &options,
+                        &import.specifier,
+                        &importer_dir,
+                    );
+                    let Ok(ImportTarget::Module(module)) = target else {
+                        return None;
+                    };
+                    let guest = self.framework_of(&module)?;
+                    (guest != host && !module.contains('?')).then(|| ForeignImport {
+                        local,
+                        specifier: import.specifier.clone(),
+                        literal: import.literal,
+                    })
+                })
+                .collect();
+            if !foreign.is_empty() {
+                compiled.code = bridge::bridge_by_use(&compiled.code, host, &foreign);
+                scanned = scan(&compiled.code)?;
+            }
+        }
         let mut resolved_imports = Vec::new();
         let mut project_imports = HashSet::new();
         let mut new_deps = BTreeSet::new();
         for import in &scanned.imports {
-            let mut target = resolve::resolve(
+            let target = resolve::resolve(
                 &resolution,
                 &self.root,
                 &options,
@@ -259,14 +295,6 @@ impl Pipeline {
                 let (line, column) = original_position(compiled.map.as_ref(), line, column);
                 vec![Diagnostic::new("resolve", &relative, line, column, message)]
             })?;
-            if let (Some(host), ImportTarget::Module(module), Some((_, bindings))) =
-                (host_framework, &target, &import.statement)
-                && bindings.default.is_some()
-                && !module.contains('?')
-                && self.framework_of(module).is_some_and(|guest| guest != host)
-            {
-                target = ImportTarget::Module(bridge::bridged_key(module, host));
-            }
             match &target {
                 ImportTarget::Module(module) => {
                     project_imports.insert(module.clone());

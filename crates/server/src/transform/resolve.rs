@@ -130,6 +130,7 @@ pub fn resolve(
 fn module_key(url: &str, query: Option<&str>, options: &Options) -> String {
     match query {
         Some(query @ ("css" | "raw" | "url")) => format!("{url}?{query}"),
+        Some(query) if query.starts_with("bridge=") => format!("{url}?{query}"),
         _ if module_kind(url, options).is_some_and(ModuleKind::is_script) => url.to_string(),
         _ => format!("{url}?import"),
     }
