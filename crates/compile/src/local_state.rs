@@ -57,10 +57,8 @@ pub(crate) fn instrument(
     };
     match &framework.local_state.scope {
         // Script-level state: the instance script runs once per component instance.
-        StateScope::InstanceScript { hook, read, .. } => {
-            declarations(&parsed.program.body, hook, &mut edits, |name| {
-                read.replace("{name}", name)
-            })
+        StateScope::InstanceScript { hooks, .. } => {
+            declarations(&parsed.program.body, hooks, &mut edits)
         }
         // Component functions: one carrier per instance, created at the top of the function.
         StateScope::Component {
@@ -91,20 +89,17 @@ pub(crate) fn instrument(
 }
 
 /// `let x = $state(init)` / `const x = ref(init)` at the top level of a script.
-fn declarations(
-    statements: &[Statement],
-    callee: &str,
-    edits: &mut Edits,
-    getter: impl Fn(&str) -> String,
-) {
+fn declarations(statements: &[Statement], hooks: &[(&str, &str)], edits: &mut Edits) {
     for statement in statements {
         if let Statement::VariableDeclaration(declaration) = statement {
-            for (name, call) in simple_calls(declaration, callee) {
-                wrap_first_argument(call, &name, "take", edits);
-                edits.insert_statement_after(
-                    declaration.span.end,
-                    format!("{LOCAL}.keep({name:?}, {});", getter(&name)),
-                );
+            for (callee, read) in hooks {
+                for (name, call) in simple_calls(declaration, callee) {
+                    let slot = wrap_first_argument(call, &name, "take", edits);
+                    edits.insert_statement_after(
+                        declaration.span.end,
+                        format!("{LOCAL}.keep({slot:?}, {});", read.replace("{name}", &name)),
+                    );
+                }
             }
         }
     }
@@ -216,10 +211,10 @@ fn component(body: &FunctionBody, callee: &str, create: &str, getter: bool, edit
             } else {
                 ("take", value.to_string())
             };
-            wrap_first_argument(call, value, method, edits);
+            let slot = wrap_first_argument(call, value, method, edits);
             edits.insert_statement_after(
                 declaration.span.end,
-                format!("{LOCAL}.keep({value:?}, {kept});"),
+                format!("{LOCAL}.keep({slot:?}, {kept});"),
             );
             any = true;
         }
@@ -253,20 +248,36 @@ fn is_call_to(call: &CallExpression, callee: &str) -> bool {
     matches!(&call.callee, Expression::Identifier(id) if id.name == callee)
 }
 
-/// `f(init)` → `f(__metamon_local.take("name", init))`; `f()` → `f(__metamon_local.take("name", undefined))`.
-fn wrap_first_argument(call: &CallExpression, name: &str, method: &str, edits: &mut Edits) {
+/// `f(init)` → `f(__metamon_local.take("name:h", init))`; `f()` → `f(__metamon_local.take("name:h",
+/// undefined))`. The slot `name:h` names the value and its initialiser (`h`, a hash of its
+/// text): editing the initialiser resets that one value, as React Fast Refresh does for hooks.
+fn wrap_first_argument(
+    call: &CallExpression,
+    name: &str,
+    method: &str,
+    edits: &mut Edits,
+) -> String {
+    let initialiser = call
+        .arguments
+        .first()
+        .map_or("", |argument| argument.span().source_text(edits.script));
+    let slot = format!(
+        "{name}:{:06x}",
+        crate::content_hash(initialiser.as_bytes()) & 0xff_ffff
+    );
     match call.arguments.first() {
         Some(argument) if !matches!(argument, Argument::SpreadElement(_)) => {
             let span = argument.span();
-            edits.insert(span.start, format!("{LOCAL}.{method}({name:?}, "));
+            edits.insert(span.start, format!("{LOCAL}.{method}({slot:?}, "));
             edits.insert(span.end, ")".to_string());
         }
         Some(_) => {}
         None => edits.insert(
             call.span.end - 1,
-            format!("{LOCAL}.{method}({name:?}, undefined)"),
+            format!("{LOCAL}.{method}({slot:?}, undefined)"),
         ),
     }
+    slot
 }
 
 #[cfg(test)]
@@ -287,7 +298,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            "let count = $state(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => $state.snapshot(count));\nlet name = $state(__metamon_local.take(\"name\", undefined)); __metamon_local.keep(\"name\", () => $state.snapshot(name));\nconst fixed = 1;\n"
+            "let count = $state(__metamon_local.take(\"count:241055\", 0)); __metamon_local.keep(\"count:241055\", () => $state.snapshot(count));\nlet name = $state(__metamon_local.take(\"name:d394c2\", undefined)); __metamon_local.keep(\"name:d394c2\", () => $state.snapshot(name));\nconst fixed = 1;\n"
         );
     }
 
@@ -299,23 +310,55 @@ mod tests {
         );
         assert_eq!(
             svelte,
-            "  let count: number = $state(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => $state.snapshot(count));\n  const step = 1\n"
+            "  let count: number = $state(__metamon_local.take(\"count:241055\", 0)); __metamon_local.keep(\"count:241055\", () => $state.snapshot(count));\n  const step = 1\n"
         );
         let vue = run(
             "import { ref } from 'vue'\nconst count = ref(0)\n",
             Framework::Vue,
         );
-        assert!(vue.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);\n"), "{vue}");
+        assert!(vue.contains("const count = ref(__metamon_local.take(\"count:241055\", 0)); __metamon_local.keep(\"count:241055\", () => count.value);\n"), "{vue}");
         let react = run(
             "export function App() {\n  const [n, setN] = useState(0)\n  return n\n}\n",
             Framework::React,
         );
         assert!(
             react.contains(
-                "useState(__metamon_local.lazy(\"n\", 0)); __metamon_local.keep(\"n\", () => n);\n"
+                "useState(__metamon_local.lazy(\"n:241055\", 0)); __metamon_local.keep(\"n:241055\", () => n);\n"
             ),
             "{react}"
         );
+    }
+
+    #[test]
+    fn vue_reactive_and_shallow_ref() {
+        let out = run(
+            "const form = reactive({ name: '' });\nconst big = shallowRef([]);\n",
+            Framework::Vue,
+        );
+        assert!(
+            out.contains("reactive(__metamon_local.take(\"form:"),
+            "{out}"
+        );
+        assert!(out.contains("() => form);"), "{out}");
+        assert!(
+            out.contains("shallowRef(__metamon_local.take(\"big:"),
+            "{out}"
+        );
+        assert!(out.contains("() => big.value);"), "{out}");
+    }
+
+    #[test]
+    fn a_changed_initialiser_is_another_slot() {
+        let slot = |source: &str| {
+            let out = run(source, Framework::Svelte);
+            out.split('"').nth(1).unwrap().to_string()
+        };
+        assert_eq!(
+            slot("let n = $state(0);"),
+            slot("let n = $state( 0 );\n// edited")
+        );
+        assert_ne!(slot("let n = $state(0);"), slot("let n = $state(1);"));
+        assert!(slot("let n = $state(0);").starts_with("n:"));
     }
 
     #[test]
@@ -324,7 +367,7 @@ mod tests {
             "import { ref } from 'vue';\nconst count = ref(0);\n",
             Framework::Vue,
         );
-        assert!(out.contains("const count = ref(__metamon_local.take(\"count\", 0)); __metamon_local.keep(\"count\", () => count.value);"), "{out}");
+        assert!(out.contains("const count = ref(__metamon_local.take(\"count:241055\", 0)); __metamon_local.keep(\"count:241055\", () => count.value);"), "{out}");
     }
 
     #[test]
@@ -334,7 +377,7 @@ mod tests {
             Framework::Solid,
         );
         assert!(solid.starts_with("export default function Toggle() {const __metamon_local = __metamon_localInstance(import.meta, \"Toggle\"); __metamon_onCleanup(() => __metamon_local.release());\n"), "{solid}");
-        assert!(solid.contains("createSignal(__metamon_local.take(\"on\", false)); __metamon_local.keep(\"on\", on);"), "{solid}");
+        assert!(solid.contains("createSignal(__metamon_local.take(\"on:16e682\", false)); __metamon_local.keep(\"on:16e682\", on);"), "{solid}");
         let react = run(
             "const Counter = () => {\n  const [count, setCount] = useState(0);\n  return count;\n};\nfunction helper() { const [a] = useState(1); }\n",
             Framework::React,
@@ -343,7 +386,7 @@ mod tests {
             react.contains("__metamon_useLocalState(import.meta, \"Counter\")"),
             "{react}"
         );
-        assert!(react.contains("useState(__metamon_local.lazy(\"count\", 0)); __metamon_local.keep(\"count\", () => count);"), "{react}");
+        assert!(react.contains("useState(__metamon_local.lazy(\"count:241055\", 0)); __metamon_local.keep(\"count:241055\", () => count);"), "{react}");
         assert!(
             react.contains("function helper() { const [a] = useState(1); }"),
             "lower-case functions are not components: {react}"

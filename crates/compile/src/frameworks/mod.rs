@@ -90,12 +90,12 @@ pub enum StateScope {
         /// React re-renders call the component again: the value is read through a getter.
         getter: bool,
     },
-    /// State declared in the instance script (`let n = $state(0)`, `const n = ref(0)`),
-    /// created once per instance by `instance`; `read` reads the value (`{name}`: its name).
+    /// State declared in the instance script (`let n = $state(0)`, `const n = ref(0)`,
+    /// `const form = reactive({…})`), created once per instance by `instance`. `hooks`: each
+    /// call that creates state, with the code that reads its value (`{name}`: its name).
     InstanceScript {
-        hook: &'static str,
+        hooks: &'static [(&'static str, &'static str)],
         instance: &'static str,
-        read: &'static str,
     },
 }
 

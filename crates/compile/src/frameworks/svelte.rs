@@ -11,9 +11,8 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     local_state: LocalState {
         imports: "import { localInstance as __metamon_localInstance } from \"metamon/local\";",
         scope: StateScope::InstanceScript {
-            hook: "$state",
+            hooks: &[("$state", "() => $state.snapshot({name})")],
             instance: "const __metamon_local = __metamon_localInstance(import.meta, \"default\");$effect(() => () => __metamon_local.release());",
-            read: "() => $state.snapshot({name})",
         },
     },
     prebundle_entries: &[

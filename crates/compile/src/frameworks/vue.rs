@@ -13,9 +13,14 @@ pub const DESCRIPTOR: Descriptor = Descriptor {
     local_state: LocalState {
         imports: "import { localInstance as __metamon_localInstance } from \"metamon/local\";import { onUnmounted as __metamon_onUnmounted } from \"vue\";",
         scope: StateScope::InstanceScript {
-            hook: "ref",
+            hooks: &[
+                ("ref", "() => {name}.value"),
+                ("shallowRef", "() => {name}.value"),
+                // The reactive object itself: the next version wraps the same one again.
+                ("reactive", "() => {name}"),
+                ("shallowReactive", "() => {name}"),
+            ],
             instance: "const __metamon_local = __metamon_localInstance(import.meta, \"default\");__metamon_onUnmounted(() => __metamon_local.release());",
-            read: "() => {name}.value",
         },
     },
     prebundle_entries: &["vue"],
