@@ -115,6 +115,30 @@ function predicateOnExport(ignoredExports, moduleExports, predicate) {
 }
 
 /**
+ * Whether a non-component export of a new module version is the same as the old one, so the
+ * importers holding the old one need nothing: equal primitives, functions with the same source,
+ * and arrays / plain objects of such values (a route table naming the module's components).
+ * Plugin-react compares identity, so any `export const HEADLINE = …` forces a reload.
+ */
+export function sameExportValue(prev, next, depth = 0) {
+  if (Object.is(prev, next)) return true;
+  if (depth > 8 || typeof prev !== typeof next || prev === null || next === null) return false;
+  if (typeof prev === 'function') {
+    if (RefreshRuntime.isLikelyComponentType(prev) && RefreshRuntime.isLikelyComponentType(next)) return true;
+    return Function.prototype.toString.call(prev) === Function.prototype.toString.call(next);
+  }
+  if (typeof prev !== 'object') return false;
+  if (Array.isArray(prev)) {
+    return Array.isArray(next) && prev.length === next.length && prev.every((item, i) => sameExportValue(item, next[i], depth + 1));
+  }
+  const plain = (o) => Object.getPrototypeOf(o) === Object.prototype || Object.getPrototypeOf(o) === null;
+  if (!plain(prev) || !plain(next)) return false;
+  const keys = Object.keys(prev);
+  if (keys.length !== Object.keys(next).length) return false;
+  return keys.every((key) => Object.prototype.hasOwnProperty.call(next, key) && sameExportValue(prev[key], next[key], depth + 1));
+}
+
+/**
  * Returns undefined when the module is a valid Fast Refresh boundary (and a
  * refresh is enqueued), or an invalidation message string otherwise.
  */
@@ -137,7 +161,7 @@ export function validateRefreshBoundaryAndEnqueueUpdate(id, prevExports, nextExp
     (key, value) => {
       hasExports = true;
       if (RefreshRuntime.isLikelyComponentType(value)) return true;
-      return prevExports[key] === nextExports[key];
+      return sameExportValue(prevExports[key], value);
     },
   );
   if (hasExports && allExportsAreComponentsOrUnchanged === true) {

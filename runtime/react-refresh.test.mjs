@@ -61,6 +61,14 @@ test('validateRefreshBoundaryAndEnqueueUpdate: components only → refresh enque
   const same = { x: 1 };
   assert.equal(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/B.jsx', { default: A, cfg: same }, { default: A2, cfg: same }), undefined);
 
+  // Other exports equal in value (a new object, a helper with the same source, a route table
+  // naming the module's components) keep the module a boundary; a changed value does not.
+  const helper = () => (x) => x + 1;
+  assert.equal(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/G.jsx',
+    { default: A, cfg: { x: [1, 'a'] }, fmt: helper(), routes: [{ path: '/', component: A }] },
+    { default: A2, cfg: { x: [1, 'a'] }, fmt: helper(), routes: [{ path: '/', component: A2 }] }), undefined);
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/H.jsx', { default: A, cfg: { x: 1 } }, { default: A2, cfg: { x: 2 } }), /"cfg" export is incompatible/);
+  assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/I.jsx', { default: A, fmt: (x) => x + 1 }, { default: A2, fmt: (x) => x + 2 }), /"fmt" export is incompatible/);
   assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/C.jsx', { default: A, n: 1 }, { default: A2, n: 2 }), /"n" export is incompatible/);
   assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/D.jsx', { default: A, B: A }, { default: A2 }), /export removed/);
   assert.match(RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate('/src/E.jsx', { default: A }, { default: A2, B: A }), /new export/);
