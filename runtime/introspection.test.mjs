@@ -129,9 +129,9 @@ test('components(): live .mtm instances from the local-state registry and pub/su
   const meta = { url: 'http://localhost:5173/src/Users.mtm?t=1' };
   const a = localInstance(meta, 'default');
   let count = 2;
-  a.keep('count', () => count);
+  a.keep('count:1f2e3d', () => count);
   const b = localInstance(meta, 'default');
-  b.keep('count', () => 5);
+  b.keep('count:1f2e3d', () => 5);
   b.keep('broken', () => { throw new Error('torn down'); });
   const unsubscribe = core.subscribe('ping', () => {}, 'svelte:#42');
   try {

@@ -93,6 +93,12 @@ function shortUrl(url, win) {
   return url;
 }
 
+/** A state slot is `name:<initialiser hash>`; tools see the variable's name. */
+function variableName(slot) {
+  const colon = slot.lastIndexOf(':');
+  return colon > 0 ? slot.slice(0, colon) : slot;
+}
+
 /** Live `.mtm` component instances and pub/sub owners. */
 export function components(win = g.window) {
   const out = [];
@@ -108,7 +114,7 @@ export function components(win = g.window) {
         const values = {};
         for (const [slot, get] of getters) {
           try {
-            values[slot] = get();
+            values[variableName(slot)] = get();
           } catch {
             // a getter of a torn-down instance: skip
           }
