@@ -14,6 +14,8 @@ import { registerComponentState, takeRestoredComponentState, isJsonSerialisable 
 
 const g = globalThis;
 const SNAPSHOT_ID = 'metamon:local';
+/** The name under which a module's top-level state is kept (`localInstance(meta, '<module>')`). */
+export const MODULE_STATE = '#<module>';
 
 function registry() {
   const state = (g.__METAMON_STATE__ ||= {});
@@ -63,6 +65,8 @@ function stripVersion(url) {
 export function snapshotValues() {
   const out = {};
   for (const [key, entry] of registry()) {
+    // A module's top-level state lives across hot updates only: a reload starts it afresh.
+    if (key.endsWith(MODULE_STATE)) continue;
     const generation = entry.live.length ? entry.live : entry.successors;
     out[key] = generation.map((getters) => {
       const values = {};
@@ -139,6 +143,24 @@ export function localInstance(meta, name = 'default') {
         if (value !== undefined) return value;
         return typeof initial === 'function' ? initial() : initial;
       };
+    },
+    /**
+     * The carried value of `slot` (the same object: a module's store or context keeps its
+     * identity), else `create()`'s, which the next version takes in turn.
+     */
+    hold(slot, create) {
+      let value;
+      if (enabled() && carried && carried.has(slot)) {
+        try {
+          value = carried.get(slot)();
+        } catch {
+          value = create();
+        }
+      } else {
+        value = create();
+      }
+      getters.set(slot, () => value);
+      return value;
     },
     /** Registers the getter that reads the live value of `slot`. */
     keep(slot, get) {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-const { localInstance, startNewGeneration } = await import('./local.js');
+const { localInstance, startNewGeneration, snapshotValues } = await import('./local.js');
 
 test('a version whose setup throws before its keep still hands the values to the rollback', () => {
   const good = { url: 'http://localhost:5173/src/Hello.vue?t=1' };
@@ -36,4 +36,19 @@ test('a new version takes the values kept by the previous one, in creation order
   const v2 = { url: 'http://localhost:5173/src/List.svelte?t=2' };
   assert.deepEqual([localInstance(v2, 'default').take('n', 0), localInstance(v2, 'default').take('n', 0)], [1, 2]);
   assert.equal(localInstance(v2, 'default').take('n', 0), 0, 'a third instance starts fresh');
+});
+
+test("a module's top-level state: the same object across versions, a let's live value, not in the reload snapshot", () => {
+  const v1 = { url: 'http://localhost:5173/src/store.js?t=1' };
+  const first = localInstance(v1, '<module>');
+  const listeners = first.hold('listeners:abc', () => new Set());
+  let count = first.hold('count:abc', () => 0);
+  first.keep('count:abc', () => count);
+  listeners.add('subscriber');
+  count = 5;
+  const second = localInstance({ url: 'http://localhost:5173/src/store.js?t=2' }, '<module>');
+  assert.equal(second.hold('listeners:abc', () => new Set()), listeners, 'same object');
+  assert.equal(second.hold('count:abc', () => 0), 5, 'live value of the let');
+  assert.equal(second.hold('count:def', () => 1), 1, 'an edited initialiser is a new slot');
+  assert.ok(!Object.keys(snapshotValues()).some((key) => key.endsWith('#<module>')));
 });

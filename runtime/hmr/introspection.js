@@ -105,6 +105,7 @@ export function components(win = g.window) {
   const registry = localRegistry();
   if (registry) {
     for (const [key, entry] of registry) {
+      if (key.endsWith('#<module>')) continue; // a module's top-level state, not a component
       const hash = key.lastIndexOf('#');
       const url = hash >= 0 ? key.slice(0, hash) : key;
       const name = hash >= 0 ? key.slice(hash + 1) : 'default';

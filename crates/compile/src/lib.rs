@@ -6,6 +6,7 @@ mod constant_elements;
 mod css;
 mod frameworks;
 mod local_state;
+mod module_state;
 mod mtm;
 mod script;
 mod typescript;
@@ -207,23 +208,31 @@ pub fn compile(
     })?;
     match kind {
         ModuleKind::Script => {
+            let kept = module_state_kept(file, source, options);
             let script = ScriptOptions {
+                // Devtools show the file as written, not its instrumentation.
+                original: kept.is_some().then(|| source.to_string()),
                 react_refresh: options.hmr,
                 jsx_dev_runtime: options.jsx_dev_runtime,
                 define: options.script_defines(),
                 jsx_import_source: options.jsx_import_source.clone(),
                 ..ScriptOptions::default()
             };
-            compile_script(file, source, &script)
+            compile_script(file, kept.as_deref().unwrap_or(source), &script)
         }
         ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte => {
             let framework = descriptor(kind.framework(file).unwrap_or(Framework::Solid));
             // Local state is carried across hot updates: dev only.
-            let carried = if options.dev {
+            let mut carried = if options.dev {
                 mtm::carry_local_state(source, framework)
             } else {
                 source.to_string()
             };
+            if kind == ModuleKind::SolidScript
+                && let Some(kept) = module_state_kept(file, &carried, options)
+            {
+                carried = kept;
+            }
             mtm::compile_component(framework, file, path, &carried, source, options, worker)
         }
         ModuleKind::Css => compile_stylesheet(file, path, source, options, worker),
@@ -244,6 +253,13 @@ pub fn compile(
         }
         ModuleKind::Mtm => unreachable!("handled above"),
     }
+}
+
+/// A script module with its top-level state kept across hot updates (dev with HMR only).
+fn module_state_kept(file: &str, source: &str, options: &Options) -> Option<String> {
+    (options.dev && options.hmr)
+        .then(|| module_state::instrument(file, source))
+        .flatten()
 }
 
 /// A stylesheet as a module: Sass, SCSS and Less through their own compiler (the project's
