@@ -1,7 +1,7 @@
 // Benchmarks `metamon dev` against Vite on the same generated apps, one server after the
 // other, in headless Chromium: cold start (empty and warm dependency cache), leaf and root
 // save→DOM latency, whether local state survived, dev-server peak RSS.
-// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N] [--only build]
+// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N] [--only build|state]
 // Output: a table on stdout, bench/results/latest.json and bench/results/latency.svg.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { CASES, runStateCases, verdict } from './state.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -19,7 +20,10 @@ const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0
 const rounds = Number(option('--rounds', quick ? 2 : 20));
 // `--only build`: just the production builds (no dev-server figures).
 const onlyBuild = option('--only', '') === 'build';
-const appNames = option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
+// `--only state`: just the state-across-edits cases (bench/state.mjs); a full run includes them.
+const onlyState = option('--only', '') === 'state';
+const appNames = onlyState ? [] : option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
+const runState = onlyState || (!quick && !onlyBuild && !args.includes('--apps'));
 const metamonBin = process.env.METAMON_BIN ? path.resolve(process.env.METAMON_BIN) : path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
 // Every server started, so none outlives a failed run.
@@ -269,6 +273,24 @@ async function benchApp(browser, name, kind) {
   return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
 }
 
+/** The state cases on a fresh copy of bench/state-app, under one server. */
+async function benchState(browser, kind) {
+  const dir = path.join(work, `state-${kind}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(path.join(here, 'state-app'), dir, { recursive: true });
+  clearCaches(dir);
+  step(`${kind}: state cases`);
+  const server = await startServer(kind, dir);
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.url);
+    return await runStateCases(page, dir, { fs, path });
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
 // A run that stops making progress fails with what it was doing, instead of hanging CI.
 const watchdog = setTimeout(() => {
   console.error(`bench: no result after ${quick ? 5 : 240} minutes, while ${doing}`);
@@ -278,11 +300,18 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 120000, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 const results = [];
+const stateResults = {};
 try {
   for (const name of appNames) {
     for (const kind of ['metamon', 'vite']) {
       process.stderr.write(`bench ${name} on ${kind}…\n`);
       results.push(await benchApp(browser, name, kind));
+    }
+  }
+  if (runState) {
+    for (const kind of ['metamon', 'vite']) {
+      process.stderr.write(`bench state cases on ${kind}…\n`);
+      stateResults[kind] = await benchState(browser, kind);
     }
   }
 } finally {
@@ -316,18 +345,29 @@ for (const name of appNames) {
 const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-print(line(header));
-for (const row of rows) print(line(row));
+if (rows.length) {
+  print(line(header));
+  for (const row of rows) print(line(row));
+}
+
+if (runState) {
+  // Same app (bench/state-app), same edits, one server after the other.
+  const stateRows = CASES.map((c, i) => [c.name, verdict(stateResults.metamon?.[i]), verdict(stateResults.vite?.[i])]);
+  const stateHeader = ['state across an edit', 'metamon', 'vite'];
+  const w = stateHeader.map((h, i) => Math.max(h.length, ...stateRows.map((r) => r[i].length)));
+  print(`\n${stateHeader.map((c, i) => c.padEnd(w[i])).join('  ')}`);
+  for (const row of stateRows) print(row.map((c, i) => c.padEnd(w[i])).join('  '));
+}
 
 // Where the time goes, from metamon's own trace of each update and of the cold start.
-print('\ntrace (metamon, medians in ms): debounce = watcher to batch, compile = server work, transfer = WebSocket, apply = import + framework re-render');
+if (results.length) print('\ntrace (metamon, medians in ms): debounce = watcher to batch, compile = server work, transfer = WebSocket, apply = import + framework re-render');
 for (const r of results.filter((r) => r.server === 'metamon' && r.leaf)) {
   for (const kind of ['leaf', 'root']) {
     const t = r[kind].trace;
     if (t) print(`  ${r.app} ${kind}: debounce ${t.debounce}, compile ${t.compile}, transfer ${t.transfer}, apply ${t.apply}`);
   }
 }
-print('cold start: module requests, and the time this Chromium takes only to fetch them again (6 connections, no evaluation)');
+if (results.length) print('cold start: module requests, and the time this Chromium takes only to fetch them again (6 connections, no evaluation)');
 for (const r of results.filter((r) => r.coldTrace)) print(`  ${r.app} ${r.server}: ${r.coldTrace.requests} requests, refetch ${r.coldTrace.refetchMs} ms, page load ${r.coldTrace.pageLoadMs} ms`);
 
 // The goals of the benchmark issue, checked on this run.
@@ -350,9 +390,9 @@ for (const app of ['react', 'vue', 'svelte', 'solid']) {
 if (goals.length) print(`\ngoals (this run${quick ? ', quick mode: small apps, not the goal sizes' : ''}):\n${goals.join('\n')}`);
 
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-const stem = quick ? 'quick' : onlyBuild ? 'build' : 'latest';
-fs.writeFileSync(path.join(here, 'results', `${stem}.json`), JSON.stringify({ date: new Date().toISOString(), rounds, results }, null, 2));
-if (!onlyBuild) fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
+const stem = quick ? 'quick' : onlyBuild ? 'build' : onlyState ? 'state' : 'latest';
+fs.writeFileSync(path.join(here, 'results', `${stem}.json`), JSON.stringify({ date: new Date().toISOString(), rounds, results, state: stateResults }, null, 2));
+if (!onlyBuild && !onlyState) fs.writeFileSync(path.join(here, 'results', quick ? 'quick.svg' : 'latency.svg'), chart(results));
 fs.writeFileSync(path.join(here, 'results', `${stem}.txt`), `${report.join('\n')}\n`);
 
 /** A small grouped bar chart: leaf and root save→DOM medians per app, metamon beside Vite. */
