@@ -185,8 +185,17 @@ try {
   if (server.open) keys.open = true;
   const css = config.css ?? {};
   if (css.preprocessorOptions) keys.preprocessorOptions = JSON.parse(JSON.stringify(css.preprocessorOptions));
-  if (css.modules && Object.keys(css.modules).length) {
-    warnings.push('css.modules options are not applied: CSS modules use their default class names');
+  if (css.modules && typeof css.modules === 'object') {
+    const { generateScopedName, localsConvention, scopeBehaviour, ...rest } = css.modules;
+    const modules = {};
+    if (typeof generateScopedName === 'string') modules.generateScopedName = generateScopedName;
+    else if (generateScopedName !== undefined) warnings.push('css.modules.generateScopedName as a function is not applied: give it as a pattern string');
+    if (typeof localsConvention === 'string') modules.localsConvention = localsConvention;
+    else if (localsConvention !== undefined) warnings.push('css.modules.localsConvention as a function is not applied');
+    if (scopeBehaviour === 'global' || scopeBehaviour === 'local') modules.scopeBehaviour = scopeBehaviour;
+    const ignored = Object.keys(rest);
+    if (ignored.length) warnings.push(`css.modules ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} not applied`);
+    if (Object.keys(modules).length) keys.cssModules = modules;
   }
   const build = config.build ?? {};
   const buildKeys = {};

@@ -43,7 +43,7 @@ test('a Vite React app with vite.config.ts: alias, define, Tailwind, process.env
   }
 });
 
-test('vite.config.mjs: regex alias, extensions, envPrefix/envDir, publicDir, scss additionalData, Vue isCustomElement; tsconfig paths', async () => {
+test('vite.config.mjs: regex alias, extensions, define in Vue/Svelte/Solid output, css.modules, envPrefix/envDir, publicDir, scss additionalData, Vue isCustomElement; tsconfig paths', async () => {
   const app = await openFixture('vite-config-app', '#custom', { browser });
   try {
     const { page } = app;
@@ -53,7 +53,16 @@ test('vite.config.mjs: regex alias, extensions, envPrefix/envDir, publicDir, scs
     assert.equal(await app.text('#env'), 'from env dir');
     assert.equal(await app.text('#hidden'), 'undefined', 'only the envPrefix variables are exposed');
     assert.equal(await computed(page, '#scss', 'color'), 'rgb(4, 5, 6)');
+    // css.modules: generateScopedName and localsConvention 'camelCaseOnly'.
+    assert.match(await page.getAttribute('#card', 'class'), /^Card-module__card-title___\S+$/);
+    assert.equal(await page.getAttribute('#card', 'data-keys'), 'cardTitle');
+    assert.equal(await computed(page, '#card', 'color'), 'rgb(7, 8, 9)');
     assert.equal(await app.text('#custom'), 'custom element');
+    // `define` reaches what each framework's compiler produced, as it does plain scripts.
+    assert.equal(await app.text('#script-define'), 'script defined');
+    assert.equal(await app.text('#vue-define'), 'vue defined plain');
+    assert.equal(await app.text('#svelte-define'), 'svelte defined development');
+    assert.equal(await app.text('#solid-define'), 'solid defined plain');
     assert.ok(!app.log.some((line) => line.includes('Failed to resolve component')), `my-widget is a custom element${app.details()}`);
     const served = await page.evaluate(() => fetch('/hello.txt').then((r) => r.text()));
     assert.equal(served.trim(), 'public file');

@@ -2,7 +2,7 @@
 //! `<style>` and swap it on hot update (CSS modules also export their class names).
 
 use crate::{Compiled, Diagnostic};
-use lightningcss::css_modules::Config;
+use lightningcss::css_modules::{Config, Pattern};
 use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
 use lightningcss::targets::{Browsers, Targets};
@@ -28,15 +28,101 @@ fn css_error<T: std::fmt::Display>(
     )]
 }
 
+/// How CSS modules (`*.module.css`) are named and exported, as Vite's `css.modules`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CssModules {
+    /// `generateScopedName` as a pattern (`[name]__[local]___[hash:base64:5]`); `None`:
+    /// lightningcss' `[hash]_[local]`.
+    pub scoped_name: Option<String>,
+    /// `localsConvention`: `camelCase`, `camelCaseOnly`, `dashes` or `dashesOnly`.
+    pub locals_convention: Option<String>,
+    /// `scopeBehaviour: 'global'`: class names stay as written.
+    pub global: bool,
+}
+
+impl CssModules {
+    /// The lightningcss config: `None` when class names stay global.
+    fn config(&self, file: &str) -> Result<Option<Config>, Vec<Diagnostic>> {
+        if self.global {
+            return Ok(None);
+        }
+        let Some(text) = self.pattern() else {
+            return Ok(Some(Config::default()));
+        };
+        let pattern = Pattern::parse(&text).map_err(|error| {
+            vec![Diagnostic::new(
+                "css::modules",
+                file,
+                1,
+                1,
+                format!("css.modules.generateScopedName `{text}`: {error}"),
+            )]
+        })?;
+        Ok(Some(Config {
+            pattern,
+            ..Config::default()
+        }))
+    }
+
+    /// `generateScopedName` in lightningcss' words: postcss-modules' `[hash:base64:5]` (any
+    /// length or encoding) is `[hash]`.
+    fn pattern(&self) -> Option<String> {
+        let name = self.scoped_name.as_deref()?;
+        let mut out = String::new();
+        let mut rest = name;
+        while let Some(at) = rest.find("[hash:") {
+            out.push_str(&rest[..at]);
+            out.push_str("[hash]");
+            rest = rest[at..].find(']').map_or("", |end| &rest[at + end + 1..]);
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// The names a class is exported under, by `localsConvention`.
+    fn export_names(&self, class: &str) -> Vec<String> {
+        let camel = |only_dashes: bool| {
+            let mut out = String::new();
+            let mut upper = false;
+            for c in class.chars() {
+                if c == '-' || (!only_dashes && c == '_') {
+                    upper = !out.is_empty();
+                } else if upper {
+                    out.extend(c.to_uppercase());
+                    upper = false;
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let names = match self.locals_convention.as_deref() {
+            Some("camelCase") => vec![class.to_string(), camel(false)],
+            Some("camelCaseOnly") => vec![camel(false)],
+            Some("dashes") => vec![class.to_string(), camel(true)],
+            Some("dashesOnly") => vec![camel(true)],
+            _ => vec![class.to_string()],
+        };
+        let mut unique: Vec<String> = Vec::new();
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        unique
+    }
+}
+
 /// Parses and prints a stylesheet (validating it), lowered for `targets` (browserslist queries:
 /// nesting, vendor prefixes…; none: left as written), and wraps it in a style-injecting module.
+/// `modules`: the stylesheet is a CSS module, named and exported so.
 pub fn compile_css(
     file: &str,
     source: &str,
-    css_module: bool,
+    modules: Option<&CssModules>,
     targets: &[String],
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    let sheet = stylesheet(file, source, css_module, targets)?;
+    let sheet = stylesheet(file, source, modules, targets)?;
     Ok(Compiled {
         code: css_module_js(file, &sheet.css, sheet.classes.as_ref(), &sheet.imports),
         ..Compiled::default()
@@ -48,20 +134,17 @@ pub fn compile_css(
 pub fn extract_css(
     file: &str,
     source: &str,
-    css_module: bool,
+    modules: Option<&CssModules>,
     targets: &[String],
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    let sheet = stylesheet(file, source, css_module, targets)?;
+    let sheet = stylesheet(file, source, modules, targets)?;
     let imports: String = sheet
         .imports
         .iter()
         .map(|url| format!("import {};\n", Value::from(url.as_str())))
         .collect();
-    let classes = sheet
-        .classes
-        .map_or_else(|| "{}".to_string(), |classes| classes.to_string());
     Ok(Compiled {
-        code: format!("{imports}export default {classes};\n"),
+        code: format!("{imports}{}", class_exports(sheet.classes.as_ref())),
         css: Some(sheet.css),
         ..Compiled::default()
     })
@@ -124,12 +207,16 @@ struct Printed {
 fn stylesheet(
     file: &str,
     source: &str,
-    css_module: bool,
+    modules: Option<&CssModules>,
     targets: &[String],
 ) -> Result<Printed, Vec<Diagnostic>> {
+    let css_modules = match modules {
+        Some(modules) => modules.config(file)?,
+        None => None,
+    };
     let options = ParserOptions {
         filename: file.to_string(),
-        css_modules: css_module.then(Config::default),
+        css_modules,
         ..ParserOptions::default()
     };
     let mut sheet = StyleSheet::parse(source, options)
@@ -166,15 +253,27 @@ fn stylesheet(
             }
         }
     }
-    let classes = printed.exports.map(|exports| {
-        let mut sorted: Vec<_> = exports.into_iter().collect();
+    let classes = modules.map(|modules| {
+        let mut sorted: Vec<_> = printed.exports.unwrap_or_default().into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        Value::Object(
-            sorted
-                .into_iter()
-                .map(|(local, export)| (local, Value::from(export.name)))
-                .collect::<Map<_, _>>(),
-        )
+        let mut object = Map::new();
+        for (local, export) in sorted {
+            // `composes:` adds the composed classes, as postcss-modules does.
+            let mut value = export.name.clone();
+            for composed in &export.composes {
+                use lightningcss::css_modules::CssModuleReference;
+                if let CssModuleReference::Local { name } | CssModuleReference::Global { name } =
+                    composed
+                {
+                    value.push(' ');
+                    value.push_str(name);
+                }
+            }
+            for name in modules.export_names(&local) {
+                object.insert(name, Value::from(value.clone()));
+            }
+        }
+        Value::Object(object)
     });
     Ok(Printed {
         css,
@@ -231,10 +330,7 @@ pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>, imports: &[
     let id =
         serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
     let css = serde_json::to_string(css).unwrap_or_default();
-    let exports = classes.map_or_else(
-        || "export default {};".to_string(),
-        |classes| format!("export default {classes};"),
-    );
+    let exports = class_exports(classes);
     let imports: String = imports
         .iter()
         .map(|url| format!("import {};\n", Value::from(url.as_str())))
@@ -242,7 +338,29 @@ pub fn css_module_js(file: &str, css: &str, classes: Option<&Value>, imports: &[
     format!(
         "{imports}import {{ updateStyle as __metamon_updateStyle, removeStyle as __metamon_removeStyle }} from \"/@metamon/client\";\n\
          __metamon_updateStyle({id}, {css});\n\
-         {exports}\n\
+         {exports}\
          if (import.meta.hot) {{ import.meta.hot.accept(); import.meta.hot.prune(() => __metamon_removeStyle({id})); }}\n"
     )
+}
+
+/// A CSS module's class names as the default export and, as in Vite, each name that is an
+/// identifier as a named export.
+fn class_exports(classes: Option<&Value>) -> String {
+    let Some(Value::Object(classes)) = classes else {
+        return "export default {};\n".to_string();
+    };
+    let mut code = format!(
+        "const __metamon_classes = {};\nexport default __metamon_classes;\n",
+        Value::Object(classes.clone())
+    );
+    for name in classes
+        .keys()
+        .filter(|name| metamon_mtm::is_js_identifier(name))
+    {
+        code.push_str(&format!(
+            "export const {name} = __metamon_classes[{}];\n",
+            Value::from(name.as_str())
+        ));
+    }
+    code
 }

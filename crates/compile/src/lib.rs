@@ -12,7 +12,7 @@ mod script;
 mod typescript;
 mod worker;
 
-pub use css::{compile_css, css_module_js, extract_css, minify_css};
+pub use css::{CssModules, compile_css, css_module_js, extract_css, minify_css};
 pub use frameworks::{Descriptor, RenderUses, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
 pub use script::{ScriptOptions, compile_script, valid_defines};
@@ -91,6 +91,8 @@ pub struct Options {
     pub preprocessor_options: Value,
     /// The app has a PostCSS config: plain stylesheets go through it (in the worker).
     pub postcss: bool,
+    /// How `*.module.css` class names are generated and exported (Vite's `css.modules`).
+    pub css_modules: CssModules,
 }
 
 /// The default Solid include patterns: files in a `solid/` folder and `*.solid.jsx|tsx`.
@@ -111,6 +113,7 @@ impl Options {
             vue_is_custom_element: None,
             preprocessor_options: Value::Null,
             postcss: false,
+            css_modules: CssModules::default(),
         }
     }
 
@@ -271,7 +274,7 @@ pub fn compile_stylesheet(
     options: &Options,
     worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    let css_module = file.contains(".module.");
+    let css_module = file.contains(".module.").then_some(&options.css_modules);
     let print = if options.dev {
         compile_css
     } else {

@@ -140,7 +140,7 @@ fn source_map_points_into_the_mtm_file() {
 #[test]
 fn css_imports_and_urls_resolve_from_the_stylesheet() {
     let source = "@import './base.css';\n@import \"theme.css\";\nbody { background: url(\"../img/a b.png\") }\n.x { background: url(/abs.png) }\n.y { background: url(data:image/png;base64,AA==) }\n";
-    let code = compile_css("src/styles/main.css", source, false, &[])
+    let code = compile_css("src/styles/main.css", source, None, &[])
         .unwrap()
         .code;
     assert!(
@@ -158,17 +158,30 @@ fn css_and_css_modules() {
     let plain = compile_css(
         "src/a.css",
         ":root { --accent: red }\n.box { color: var(--accent) }\n",
-        false,
+        None,
         &[],
     )
     .unwrap();
     insta::assert_snapshot!(plain.code);
-    let module = compile_css("src/a.module.css", ".title { color: red }\n", true, &[]).unwrap();
+    let module = compile_css(
+        "src/a.module.css",
+        ".title { color: red }\n",
+        Some(&CssModules::default()),
+        &[],
+    )
+    .unwrap();
     assert!(module.code.contains("\"title\":"), "{}", module.code);
+    assert!(
+        module
+            .code
+            .contains("export const title = __metamon_classes[\"title\"];"),
+        "class names are named exports too: {}",
+        module.code
+    );
     let broken = compile_css(
         "src/b.css",
         ".a {\n  color: red;\n}\n.b..c { color: red }\n",
-        false,
+        None,
         &[],
     )
     .unwrap_err();
@@ -297,9 +310,9 @@ fn a_body_of_another_framework_is_an_error_naming_the_target() {
 #[test]
 fn css_targets_lower_nesting_and_add_prefixes() {
     let source = ".card {\n  user-select: none;\n  & .title { color: red }\n}\n";
-    let as_written = compile_css("src/c.css", source, false, &[]).unwrap().code;
+    let as_written = compile_css("src/c.css", source, None, &[]).unwrap().code;
     assert!(as_written.contains("& .title"), "{as_written}");
-    let lowered = compile_css("src/c.css", source, false, &["safari 12".to_string()])
+    let lowered = compile_css("src/c.css", source, None, &["safari 12".to_string()])
         .unwrap()
         .code;
     assert!(
@@ -351,4 +364,79 @@ fn production_outputs_have_no_hmr_code() {
         );
         insta::assert_snapshot!(format!("production-{name}"), code);
     }
+}
+
+#[test]
+fn css_modules_options_name_and_export_classes() {
+    let source =
+        ".card-title { color: red }\n.base { color: blue }\n.big_card { composes: base; }\n";
+    let modules = CssModules {
+        scoped_name: Some("[name]__[local]___[hash:base64:5]".into()),
+        locals_convention: Some("camelCaseOnly".into()),
+        global: false,
+    };
+    let code = compile_css("src/Card.module.css", source, Some(&modules), &[])
+        .unwrap()
+        .code;
+    assert!(
+        code.contains("Card-module__card-title___"),
+        "generateScopedName: {code}"
+    );
+    assert!(
+        code.contains("export const cardTitle = "),
+        "camelCaseOnly: {code}"
+    );
+    assert!(
+        !code.contains("\"card-title\":"),
+        "camelCaseOnly drops the original: {code}"
+    );
+    assert!(code.contains("export const bigCard = "), "{code}");
+    let big = code.split("\"bigCard\":").nth(1).unwrap_or_default();
+    assert!(
+        big.trim_start().starts_with("\"Card-module__big_card___")
+            && big.contains(" Card-module__base___"),
+        "composes lists both classes: {code}"
+    );
+
+    let dashes = CssModules {
+        locals_convention: Some("dashes".into()),
+        ..CssModules::default()
+    };
+    let code = compile_css(
+        "src/a.module.css",
+        ".a-b_c { color: red }\n",
+        Some(&dashes),
+        &[],
+    )
+    .unwrap()
+    .code;
+    assert!(
+        code.contains("\"a-b_c\":") && code.contains("\"aB_c\":"),
+        "dashes: {code}"
+    );
+
+    let global = CssModules {
+        global: true,
+        ..CssModules::default()
+    };
+    let code = compile_css(
+        "src/g.module.css",
+        ".keep { color: red }\n",
+        Some(&global),
+        &[],
+    )
+    .unwrap()
+    .code;
+    assert!(code.contains(".keep {"), "scopeBehaviour global: {code}");
+
+    let bad = CssModules {
+        scoped_name: Some("[path][local]".into()),
+        ..CssModules::default()
+    };
+    let errors =
+        compile_css("src/a.module.css", ".a { color: red }\n", Some(&bad), &[]).unwrap_err();
+    assert!(
+        errors[0].message.contains("generateScopedName"),
+        "{errors:?}"
+    );
 }

@@ -1,5 +1,6 @@
-//! Type stripping for code a framework compiler produced from a `lang="ts"` block (Vue's
-//! `compileScript` keeps the types): oxc removes them, and its source map is composed with the
+//! What a framework compiler's output still needs, done by oxc: type stripping for code
+//! produced from a `lang="ts"` block (Vue's `compileScript` keeps the types), and Vite's
+//! `define` replaced (as the plain-script path does); the source map is composed with the
 //! framework compiler's so positions still name the component file's lines.
 
 use crate::Diagnostic;
@@ -10,33 +11,63 @@ use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
 use oxc::transformer::{TransformOptions, Transformer};
+use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig};
 use oxc_sourcemap::{SourceMap, SourceMapBuilder};
 use serde_json::Value;
 use std::path::Path;
 
-/// `code` without its TypeScript syntax. `map` (from `code` to the component file) comes back
-/// composed with the stripping, so it maps the returned code to the component file.
-pub(crate) fn strip_types(
+/// The defines of `define` that `code` may use (its text names the expression's first part):
+/// the others cannot change it, and skipping them saves a parse of most outputs.
+pub(crate) fn defines_used<'a>(
+    code: &str,
+    define: &'a [(String, String)],
+) -> Vec<&'a (String, String)> {
+    define
+        .iter()
+        .filter(|(key, _)| code.contains(key.split('.').next().unwrap_or(key)))
+        .collect()
+}
+
+/// `code` without its TypeScript syntax (when `typescript`) and with `define` replaced. `map`
+/// (from `code` to the component file) comes back composed with the rewrite, so it maps the
+/// returned code to the component file.
+pub(crate) fn finish_output(
     file: &str,
     code: &str,
     map: Option<&Value>,
+    typescript: bool,
+    define: &[&(String, String)],
 ) -> Result<(String, Option<Value>), Vec<Diagnostic>> {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, code, SourceType::ts()).parse();
+    let source_type = if typescript {
+        SourceType::ts()
+    } else {
+        SourceType::mjs()
+    };
+    let parsed = Parser::new(&allocator, code, source_type).parse();
     if parsed.panicked || parsed.diagnostics.has_errors() {
         return Err(to_diagnostics(file, code, parsed.diagnostics.errors()));
     }
     let mut program = parsed.program;
-    let scoping = SemanticBuilder::new()
+    let mut scoping = SemanticBuilder::new()
         .with_enum_eval(true)
         .build(&program)
         .semantic
         .into_scoping();
     let path = Path::new(file);
-    let transformed = Transformer::new(&allocator, path, &TransformOptions::default())
-        .build_with_scoping(scoping, &mut program);
-    if transformed.diagnostics.has_errors() {
-        return Err(to_diagnostics(file, code, transformed.diagnostics.errors()));
+    if typescript {
+        let transformed = Transformer::new(&allocator, path, &TransformOptions::default())
+            .build_with_scoping(scoping, &mut program);
+        if transformed.diagnostics.has_errors() {
+            return Err(to_diagnostics(file, code, transformed.diagnostics.errors()));
+        }
+        scoping = transformed.scoping;
+    }
+    let entries: Vec<(String, String)> = define.iter().map(|&entry| entry.clone()).collect();
+    if !entries.is_empty()
+        && let Ok(config) = ReplaceGlobalDefinesConfig::new(&entries)
+    {
+        _ = ReplaceGlobalDefines::new(&allocator, config).build(scoping, &mut program);
     }
     let options = CodegenOptions {
         source_map_path: map.is_some().then(|| path.to_path_buf()),
@@ -96,7 +127,7 @@ mod tests {
         let code = "const count: number = 1;\ninterface Props { a: string }\nexport function add(x: number): number {\n  return x + count + Size.Large;\n}\nenum Size { Small = 1, Large }\n";
         let mappings = "AASA;AACA;AACA;AACA;AACA";
         let map = serde_json::json!({"version": 3, "sources": ["/src/A.vue"], "sourcesContent": [""], "names": [], "mappings": mappings});
-        let (out, composed) = strip_types("src/A.vue", code, Some(&map)).unwrap();
+        let (out, composed) = finish_output("src/A.vue", code, Some(&map), true, &[]).unwrap();
         assert!(
             !out.contains(": number") && !out.contains("interface"),
             "{out}"
@@ -121,7 +152,33 @@ mod tests {
 
     #[test]
     fn a_syntax_error_is_a_diagnostic() {
-        let errors = strip_types("src/A.vue", "let x: = 1;\n", None).unwrap_err();
+        let errors = finish_output("src/A.vue", "let x: = 1;\n", None, true, &[]).unwrap_err();
         assert_eq!(errors[0].file, "src/A.vue");
+    }
+
+    #[test]
+    fn defines_are_replaced_in_framework_output() {
+        // A Svelte-like output reading a define and NODE_ENV; a local `__APP__` is not a global.
+        let code = "const version = __APP__;\nif (process.env.NODE_ENV !== 'production') log(version);\nfunction f(__APP__) { return __APP__; }\n";
+        let define = vec![
+            ("__APP__".to_string(), "\"1.2.3\"".to_string()),
+            (
+                "process.env.NODE_ENV".to_string(),
+                "\"development\"".to_string(),
+            ),
+            ("__UNUSED__".to_string(), "1".to_string()),
+        ];
+        let used = defines_used(code, &define);
+        assert_eq!(used.len(), 2, "a define the code never names is skipped");
+        let (out, _) = finish_output("src/A.svelte", code, None, false, &used).unwrap();
+        assert!(out.contains("const version = \"1.2.3\""), "{out}");
+        assert!(
+            out.contains("if (\"development\" !== \"production\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains("return __APP__"),
+            "a shadowing parameter is left alone: {out}"
+        );
     }
 }

@@ -155,10 +155,14 @@ impl WorkerPool {
         }
         let mut code = response["code"].as_str().unwrap_or_default().to_string();
         let mut map = response.get("map").filter(|m| m.is_object()).cloned();
-        if response["lang"].as_str() == Some("ts") {
-            // Vue's `lang="ts"` and Solid's `.tsx` output keep their types; oxc strips them
-            // (no Babel TypeScript preset needed in the project).
-            (code, map) = crate::typescript::strip_types(file, &code, map.as_ref())?;
+        // Vue's `lang="ts"` and Solid's `.tsx` output keep their types; oxc strips them (no
+        // Babel TypeScript preset needed in the project) and replaces `define`, as for scripts.
+        let typescript = response["lang"].as_str() == Some("ts");
+        let defines = options.script_defines();
+        let defines = crate::typescript::defines_used(&code, &defines);
+        if typescript || !defines.is_empty() {
+            (code, map) =
+                crate::typescript::finish_output(file, &code, map.as_ref(), typescript, &defines)?;
         }
         let css = response["css"]
             .as_str()

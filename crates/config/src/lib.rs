@@ -75,6 +75,38 @@ pub struct Config {
     /// Options handed to the Sass / Less compiler, by language (`scss`, `sass`, `less`), as
     /// Vite's `css.preprocessorOptions`.
     pub preprocessor_options: std::collections::BTreeMap<String, serde_json::Value>,
+    /// How `*.module.css` class names are generated and exported, as Vite's `css.modules`.
+    pub css_modules: CssModulesConfig,
+}
+
+/// Vite's `css.modules` options that are data (not functions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CssModulesConfig {
+    /// The class name pattern (`[name]__[local]___[hash:base64:5]`): `[name]`, `[local]`,
+    /// `[hash]`.
+    pub generate_scoped_name: Option<String>,
+    /// Which names the class names are exported under.
+    pub locals_convention: Option<LocalsConvention>,
+    /// `global`: class names are left as written.
+    pub scope_behaviour: ScopeBehaviour,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LocalsConvention {
+    CamelCase,
+    CamelCaseOnly,
+    Dashes,
+    DashesOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeBehaviour {
+    #[default]
+    Local,
+    Global,
 }
 
 /// One `resolve.alias` entry: an import equal to `find`, or starting with `find/`, has that
@@ -148,6 +180,7 @@ impl Default for Config {
             vue_is_custom_element: None,
             jsx_import_source: None,
             preprocessor_options: Default::default(),
+            css_modules: CssModulesConfig::default(),
         }
     }
 }

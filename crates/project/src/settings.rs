@@ -2,8 +2,8 @@
 //! packages imply (React's major version, a Solid-only project).
 
 use crate::vite_config::{self, ViteConfig};
-use metamon_compile::{Diagnostic, Options, valid_defines};
-use metamon_config::Config;
+use metamon_compile::{CssModules, Diagnostic, Options, valid_defines};
+use metamon_config::{Config, ScopeBehaviour};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -84,6 +84,15 @@ pub fn compile_options(root: &Path, config: &Config) -> Options {
     options.postcss = has_postcss_config(root);
     options.preprocessor_options =
         serde_json::to_value(&config.preprocessor_options).unwrap_or(serde_json::Value::Null);
+    let modules = &config.css_modules;
+    options.css_modules = CssModules {
+        scoped_name: modules.generate_scoped_name.clone(),
+        locals_convention: modules
+            .locals_convention
+            .and_then(|convention| serde_json::to_value(convention).ok())
+            .and_then(|value| value.as_str().map(str::to_string)),
+        global: modules.scope_behaviour == ScopeBehaviour::Global,
+    };
     options
 }
 
