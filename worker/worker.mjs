@@ -358,7 +358,9 @@ async function compileVue(req) {
       const pkg = missing ? missing[1] || missing[2] : null;
       throw new WorkerError(e.reason || firstLine(e.message), { line, column, pkg });
     }
-    cssParts.push(res.code);
+    const post = await blockPostcss(req, res.code, style.loc.start.line);
+    if (post) typeDeps.push(...post.deps);
+    cssParts.push(post ? post.code : res.code);
     if (style.module) {
       const name = typeof style.module === 'string' ? style.module : '$style';
       cssModules[name] = res.modules || {};
@@ -505,13 +507,16 @@ async function compileSvelte(req) {
   let code = source;
   let sourcemap;
   let styleDeps = [];
-  if (/<style[^>]*\slang=["']?(scss|sass|less)/.test(source)) {
+  const styled = /<style[^>]*\slang=["']?(scss|sass|less)/.test(source);
+  if (styled || ((req.postcss || TAILWIND_V4.test(source)) && /<style[\s>]/.test(source))) {
     const processed = await fn(svelte, 'preprocess')(source, {
       style: async ({ content, attributes }) => {
         const lang = attributes.lang;
-        if (!['scss', 'sass', 'less'].includes(lang)) return undefined;
-        const out = await compileStyle({ filename: `${filename}.${lang}`, source: content, root });
-        return { code: out.code, dependencies: out.deps };
+        if (lang && !['scss', 'sass', 'less'].includes(lang)) return undefined;
+        const out = lang ? await compileStyle({ filename: `${filename}.${lang}`, source: content, root }) : { code: content, deps: [] };
+        const line = source.slice(0, source.indexOf(content)).split('\n').length;
+        const post = await blockPostcss(req, out.code, line);
+        return { code: post ? post.code : out.code, dependencies: [...out.deps, ...(post ? post.deps : [])] };
       },
     }, { filename });
     code = processed.code;
@@ -693,6 +698,21 @@ async function compilePostcss(req) {
   }
   deps.delete(filename);
   return { code: result.css, map: null, css: null, deps: [...deps] };
+}
+
+/**
+ * A component's style block (Vue `<style>`, Svelte `<style>`) through the app's PostCSS config
+ * or Tailwind v4, as Vite's CSS pipeline treats them; null when neither applies. `line` is the
+ * block's first line in the component, so errors name the component's line.
+ */
+async function blockPostcss(req, css, line) {
+  if (!req.postcss && !TAILWIND_V4.test(css)) return null;
+  try {
+    return await compilePostcss({ ...req, source: css });
+  } catch (e) {
+    if (e instanceof WorkerError && e.line) e.line += line - 1;
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------- Sass / Less

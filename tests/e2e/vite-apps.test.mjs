@@ -94,12 +94,15 @@ test('dependencies come from what the pages import; a missing one is shown at it
   }
 });
 
-test('PostCSS: postcss.config.mjs with @tailwindcss/postcss, a local plugin and autoprefixer; a plugin that is not installed says what to install', async () => {
+test('PostCSS: postcss.config.mjs with @tailwindcss/postcss, a local plugin and autoprefixer, in stylesheets and Vue/Svelte style blocks; a plugin that is not installed says what to install', async () => {
   const app = await openFixture('vite-postcss-app', '#box[data-ready]', { browser });
   try {
     const { page } = app;
     assert.equal(await computed(page, '#box', 'color'), 'rgb(1, 2, 3)', `the local plugin ran${app.details()}`);
     assert.equal(await computed(page, '#tw', 'fontWeight'), '700', 'Tailwind through PostCSS');
+    // Component style blocks go through the same PostCSS config, as in Vite.
+    assert.equal(await computed(page, '.vue-box', 'color'), 'rgb(1, 2, 3)', 'a Vue <style scoped> block');
+    assert.equal(await computed(page, '.svelte-box', 'color'), 'rgb(1, 2, 3)', 'a Svelte <style> block');
     app.save('postcss.config.mjs', (s) => s.replace('autoprefixer: {},', "autoprefixer: {},\n    'postcss-plugin-not-installed': {},"));
     app.save('src/app.css', (s) => `${s}\n.later { color: red; }\n`);
     const overlay = await app.waitForOverlay();
