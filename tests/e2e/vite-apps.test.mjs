@@ -43,7 +43,7 @@ test('a Vite React app with vite.config.ts: alias, define, Tailwind, process.env
   }
 });
 
-test('vite.config.mjs: regex alias, extensions, define in Vue/Svelte/Solid output, css.modules, envPrefix/envDir, publicDir, scss additionalData, Vue isCustomElement; tsconfig paths', async () => {
+test('vite.config.mjs: regex alias, extensions, base, define in Vue/Svelte/Solid output, css.modules, envPrefix/envDir, publicDir, scss additionalData, Vue isCustomElement; tsconfig paths', async () => {
   const app = await openFixture('vite-config-app', '#custom', { browser });
   try {
     const { page } = app;
@@ -64,8 +64,14 @@ test('vite.config.mjs: regex alias, extensions, define in Vue/Svelte/Solid outpu
     assert.equal(await app.text('#svelte-define'), 'svelte defined development');
     assert.equal(await app.text('#solid-define'), 'solid defined plain');
     assert.ok(!app.log.some((line) => line.includes('Failed to resolve component')), `my-widget is a custom element${app.details()}`);
-    const served = await page.evaluate(() => fetch('/hello.txt').then((r) => r.text()));
+    // base: the app is served under /app/ (public files too), `/` redirects there.
+    assert.equal(await app.text('#base'), '/app/');
+    assert.equal(new URL(page.url()).pathname, '/app/');
+    const served = await page.evaluate(() => fetch('/app/hello.txt').then((r) => r.text()));
     assert.equal(served.trim(), 'public file');
+    const root = await fetch(new URL('/', page.url()), { redirect: 'manual' });
+    assert.equal(root.status, 302);
+    assert.equal(root.headers.get('location'), '/app/');
   } finally {
     await app.close();
   }

@@ -67,7 +67,7 @@ pub async fn build(options: BuildOptions) -> Result<Built, BuildError> {
     let config = metamon_project::settings::load_config(&root, "build")
         .map_err(|d| BuildError::Diagnostics(vec![d]))?
         .config;
-    let base = normalize_base(options.base.as_deref().unwrap_or(&config.base));
+    let base = metamon_config::normalize_base(options.base.as_deref().unwrap_or(&config.base));
     let out_dir = root.join(
         options
             .out_dir
@@ -217,16 +217,6 @@ fn entry_name(prefix: &str, index: usize) -> String {
         prefix.to_string()
     } else {
         format!("{prefix}{index}")
-    }
-}
-
-/// `sub` → `/sub/`; `/` stays.
-fn normalize_base(base: &str) -> String {
-    let trimmed = base.trim_matches('/');
-    if trimmed.is_empty() {
-        "/".to_string()
-    } else {
-        format!("/{trimmed}/")
     }
 }
 

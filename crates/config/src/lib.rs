@@ -185,6 +185,16 @@ impl Default for Config {
     }
 }
 
+/// A public path as Vite writes it: `sub` → `/sub/`; `/` and `` stay `/`.
+pub fn normalize_base(base: &str) -> String {
+    let trimmed = base.trim_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{trimmed}/")
+    }
+}
+
 impl Config {
     /// Reads `metamon.config.json` from `root`; no file means the defaults.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {

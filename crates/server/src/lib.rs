@@ -43,6 +43,7 @@ use metamon_config::Config;
 use server::DevServer;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub struct DevOptions {
     pub root: PathBuf,
@@ -110,12 +111,19 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
             on_batches.on_batch(batch).await;
         }
     });
+    let base = metamon_config::normalize_base(&server.pipeline.config().base);
     println!("  ready in {} ms", started.elapsed().as_millis());
-    println!("  Local: http://{host}:{port}/");
+    println!("  Local: http://{host}:{port}{base}");
     if open {
-        open_browser(&format!("http://{host}:{port}/"));
+        open_browser(&format!("http://{host}:{port}{base}"));
     }
-    let app = http::router(server);
+    // The base is handled around the router, so the router matches the rewritten path.
+    let app = axum::Router::new()
+        .fallback_service(http::router(server))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(base),
+            http::under_base,
+        ));
     // Without TCP_NODELAY a response written in two segments waits for the browser's delayed
     // ACK; a page of a thousand modules pays that on many of them.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {

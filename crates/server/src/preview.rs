@@ -41,7 +41,7 @@ pub async fn preview(options: PreviewOptions) -> Result<(), String> {
         ));
     }
     let (listener, port) = crate::http::bind(&options.host, options.port, false).await?;
-    let base = format!("/{}/", options.base.trim_matches('/')).replace("//", "/");
+    let base = metamon_config::normalize_base(&options.base);
     println!("  Local: http://{}:{port}{base}", options.host);
     let site = Arc::new(Site {
         dir,

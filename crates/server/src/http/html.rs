@@ -36,11 +36,16 @@ fn inline_json(value: &serde_json::Value) -> String {
 }
 
 /// The `VITE_`/`METAMON_` variables of the development `.env` files, read with each page load
-/// (an edited `.env` applies on reload).
+/// (an edited `.env` applies on reload), and `BASE_URL`.
 fn client_env(root: &Path, config: &metamon_config::Config) -> serde_json::Value {
-    serde_json::Value::Object(dotenv::exposed_variables_with(
+    let mut env = dotenv::exposed_variables_with(
         &root.join(&config.env_dir),
         "development",
         &config.env_prefix,
-    ))
+    );
+    env.insert(
+        "BASE_URL".into(),
+        metamon_config::normalize_base(&config.base).into(),
+    );
+    serde_json::Value::Object(env)
 }

@@ -56,6 +56,41 @@ async fn graph_size(State(server): State<Arc<DevServer>>) -> Response {
     )
 }
 
+/// The app under Vite's `base` (`/sub/`): `/sub/…` is served as `/…`, and `/` redirects to
+/// `/sub/`. The URLs the server writes into pages and modules (`/src/…`, `/@metamon/…`) stay
+/// valid as they are. Wraps the router (a layer inside it would run after routing).
+pub async fn under_base(
+    State(base): State<Arc<str>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if base.as_ref() == "/" {
+        return next.run(request).await;
+    }
+    let prefix = base.trim_end_matches('/');
+    let path = request.uri().path();
+    if path == "/" || path == "/index.html" || path == prefix {
+        return Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, base.as_ref())
+            .body(Body::empty())
+            .unwrap_or_default();
+    }
+    if let Some(rest) = path
+        .strip_prefix(prefix)
+        .filter(|rest| rest.starts_with('/'))
+    {
+        let rewritten = match request.uri().query() {
+            Some(query) => format!("{rest}?{query}"),
+            None => rest.to_string(),
+        };
+        if let Ok(uri) = rewritten.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    next.run(request).await
+}
+
 /// Requests must name this machine in `Host` (DNS rebinding gets a 403).
 async fn local_host_only(
     State(server): State<Arc<DevServer>>,

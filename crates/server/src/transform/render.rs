@@ -17,7 +17,7 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
         out.push_str(&format!("import {{ createHotContext as __metamon_hot }} from \"/@metamon/client\";import.meta.hot = __metamon_hot({});", js_string(key)));
     }
     if !key.is_empty() && code.contains("import.meta.env") {
-        out.push_str("import.meta.env = { ...globalThis.__METAMON_ENV__, DEV: true, PROD: false, MODE: \"development\", BASE_URL: \"/\", SSR: false };");
+        out.push_str("import.meta.env = { BASE_URL: \"/\", ...globalThis.__METAMON_ENV__, DEV: true, PROD: false, MODE: \"development\", SSR: false };");
     }
     if let Some(url) = &transformed.asset_url {
         let version = graph.timestamp(key);
