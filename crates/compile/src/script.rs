@@ -79,7 +79,24 @@ pub fn compile_script(
     if !semantic_errors.is_empty() {
         return Err(to_diagnostics(file, source, semantic_errors.into_iter()));
     }
-    let scoping = semantic.semantic.into_scoping();
+    let mut scoping = semantic.semantic.into_scoping();
+    // Defines first, on the code as written: the transformer adds identifiers without
+    // references in its scoping, which the define pass cannot take (it panics on some of them).
+    let defines: Vec<(String, String)> = crate::typescript::defines_used(source, &options.define)
+        .into_iter()
+        .cloned()
+        .collect();
+    if !defines.is_empty()
+        && let Ok(config) = ReplaceGlobalDefinesConfig::new(&defines)
+    {
+        _ = ReplaceGlobalDefines::new(&allocator, config).build(scoping, &mut program);
+        scoping = SemanticBuilder::new()
+            .with_excess_capacity(2.0)
+            .with_enum_eval(true)
+            .build(&program)
+            .semantic
+            .into_scoping();
+    }
     let transform = TransformOptions {
         jsx: JsxOptions {
             runtime: JsxRuntime::Automatic,
@@ -100,14 +117,7 @@ pub fn compile_script(
             transformed.diagnostics.errors(),
         ));
     }
-    let mut scoping = transformed.scoping;
-    if !options.define.is_empty()
-        && let Ok(config) = ReplaceGlobalDefinesConfig::new(&options.define)
-    {
-        scoping = ReplaceGlobalDefines::new(&allocator, config)
-            .build(scoping, &mut program)
-            .scoping;
-    }
+    let scoping = transformed.scoping;
     let cached_elements = if options.react_refresh {
         crate::constant_elements::cache_constant_elements(&mut program, &scoping, &allocator)
     } else {

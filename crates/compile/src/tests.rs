@@ -440,3 +440,23 @@ fn css_modules_options_name_and_export_classes() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn defines_in_typescript_with_enums_and_class_fields() {
+    // A generated API client (swagger-typescript-api): an enum read in computed keys of a class
+    // field, and parameter defaults; the define pass must not trip over transformed TypeScript.
+    let source = "export enum ContentType { Json = \"application/json\", Text = \"text/plain\" }\n\
+        export class HttpClient<T = unknown> {\n  private secure?: boolean;\n  constructor(config: { a?: T } = {}) { Object.assign(this, config); }\n\
+        private formatters: Record<ContentType, (input: any) => any> = {\n    [ContentType.Json]: (input: any) => JSON.stringify(input),\n    [ContentType.Text]: (input: any) => input,\n  };\n}\n\
+        export const mode = process.env.NODE_ENV;\n";
+    let options = ScriptOptions {
+        define: vec![("process.env.NODE_ENV".into(), "\"development\"".into())],
+        ..ScriptOptions::default()
+    };
+    let compiled = compile_script("src/services/api.ts", source, &options).unwrap();
+    assert!(
+        compiled.code.contains("const mode = \"development\""),
+        "{}",
+        compiled.code
+    );
+}

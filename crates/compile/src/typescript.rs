@@ -49,25 +49,28 @@ pub(crate) fn finish_output(
         return Err(to_diagnostics(file, code, parsed.diagnostics.errors()));
     }
     let mut program = parsed.program;
-    let mut scoping = SemanticBuilder::new()
-        .with_enum_eval(true)
-        .build(&program)
-        .semantic
-        .into_scoping();
-    let path = Path::new(file);
-    if typescript {
-        let transformed = Transformer::new(&allocator, path, &TransformOptions::default())
-            .build_with_scoping(scoping, &mut program);
-        if transformed.diagnostics.has_errors() {
-            return Err(to_diagnostics(file, code, transformed.diagnostics.errors()));
-        }
-        scoping = transformed.scoping;
-    }
+    let semantic = |program: &oxc::ast::ast::Program| {
+        SemanticBuilder::new()
+            .with_enum_eval(true)
+            .build(program)
+            .semantic
+            .into_scoping()
+    };
+    // Defines first, on the code as the framework compiler wrote it: the TypeScript transform
+    // adds identifiers that have no references in its scoping, which the define pass expects.
     let entries: Vec<(String, String)> = define.iter().map(|&entry| entry.clone()).collect();
     if !entries.is_empty()
         && let Ok(config) = ReplaceGlobalDefinesConfig::new(&entries)
     {
-        _ = ReplaceGlobalDefines::new(&allocator, config).build(scoping, &mut program);
+        _ = ReplaceGlobalDefines::new(&allocator, config).build(semantic(&program), &mut program);
+    }
+    let path = Path::new(file);
+    if typescript {
+        let transformed = Transformer::new(&allocator, path, &TransformOptions::default())
+            .build_with_scoping(semantic(&program), &mut program);
+        if transformed.diagnostics.has_errors() {
+            return Err(to_diagnostics(file, code, transformed.diagnostics.errors()));
+        }
     }
     let options = CodegenOptions {
         source_map_path: map.is_some().then(|| path.to_path_buf()),
