@@ -180,8 +180,33 @@ pub fn module_kind(relative_path: &str, options: &Options) -> Option<ModuleKind>
 }
 
 /// Compiles one file. `file` is its name for diagnostics and source maps (relative to the
-/// root), `path` its absolute path (handed to framework compilers).
+/// root), `path` its absolute path (handed to framework compilers). A panic in a compiler
+/// stage is a bug, but it is reported as this file's diagnostic, not a dead request.
 pub fn compile(
+    file: &str,
+    path: &Path,
+    bytes: &[u8],
+    options: &Options,
+    worker: &WorkerPool,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let run = std::panic::AssertUnwindSafe(|| compile_file(file, path, bytes, options, worker));
+    std::panic::catch_unwind(run).unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(vec![Diagnostic::new(
+            "compile::internal",
+            file,
+            1,
+            1,
+            format!("metamon's compiler failed on this file (a bug; please report it): {reason}"),
+        )])
+    })
+}
+
+fn compile_file(
     file: &str,
     path: &Path,
     bytes: &[u8],
