@@ -185,10 +185,11 @@ impl Default for Config {
     }
 }
 
-/// A public path as Vite writes it: `sub` → `/sub/`; `/` and `` stay `/`.
+/// A public path as Vite writes it: `sub` → `/sub/`; `/`, `` and a relative base (`./`, which
+/// Vite serves from the root in dev) are `/`.
 pub fn normalize_base(base: &str) -> String {
     let trimmed = base.trim_matches('/');
-    if trimmed.is_empty() {
+    if trimmed.is_empty() || trimmed == "." || trimmed.starts_with("./") {
         "/".to_string()
     } else {
         format!("/{trimmed}/")
@@ -342,6 +343,21 @@ fn locate(text: &str, needle: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bases_are_normalized_as_vite_does() {
+        for (given, want) in [
+            ("/", "/"),
+            ("", "/"),
+            ("sub", "/sub/"),
+            ("/sub", "/sub/"),
+            ("/a/b/", "/a/b/"),
+            ("./", "/"),
+            (".", "/"),
+        ] {
+            assert_eq!(normalize_base(given), want, "{given}");
+        }
+    }
 
     #[test]
     fn defaults_when_empty() {
