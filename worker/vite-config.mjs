@@ -87,7 +87,13 @@ export function loadEnv(mode, envDir, prefixes = 'VITE_') {
   for (const [key, value] of Object.entries(process.env)) env[key] ??= value;
   return Object.fromEntries(Object.entries(env).filter(([key]) => list.some((p) => p === '' || key.startsWith(p))));
 }
-export default { defineConfig, mergeConfig, loadEnv };
+// What plugins commonly import from 'vite' at load time (vite-tsconfig-paths, …).
+export const version = '8.0.0';
+export const normalizePath = (id) => id.replace(/\\\\/g, '/').replace(/\\/+/g, '/');
+export const searchForWorkspaceRoot = (current) => current;
+export const createFilter = () => () => true;
+export const createLogger = () => ({ info() {}, warn() {}, warnOnce() {}, error() {}, clearScreen() {}, hasWarned: false, hasErrorLogged: () => false });
+export default { defineConfig, mergeConfig, loadEnv, normalizePath, searchForWorkspaceRoot, createFilter, createLogger, version };
 `;
 }
 

@@ -19,7 +19,7 @@ after(() => browser?.close());
 const computed = (page, selector, property) =>
   page.evaluate(([selector, property]) => getComputedStyle(document.querySelector(selector))[property], [selector, property]);
 
-test('a Vite React app with vite.config.ts: alias, define, Tailwind, process.env.NODE_ENV; its test file is ignored', async () => {
+test('a Vite React app with vite.config.ts: alias, define, Tailwind, process.env.NODE_ENV, Node built-ins externalized; its test file is ignored', async () => {
   const app = await openFixture('vite-app', '#badge', { browser });
   try {
     const { page } = app;
@@ -32,6 +32,10 @@ test('a Vite React app with vite.config.ts: alias, define, Tailwind, process.env
     assert.match(output, /do not run under metamon: vite-plugin-inspect;/, 'the unknown plugin is named');
     assert.doesNotMatch(output, /@vitejs\/plugin-react[^\n]*do not run/, 'the official plugins are understood');
     assert.doesNotMatch(output, /vitest|@testing-library/, 'the test file is not crawled');
+    // Node built-ins are externalized for the browser, as Vite does: no overlay, a clear error
+    // only where one is used.
+    await app.waitForText('#storage', 'browser storage');
+    assert.match(await app.text('#builtin'), /Module "os" has been externalized for browser compatibility\. Cannot access "os\.cpus"/);
     assert.equal(await page.evaluate(() => document.querySelector('metamon-error-overlay')), null);
     // A class used nowhere before: the generated stylesheet follows the component.
     app.save('src/components/Badge.tsx', (s) => s.replace('rounded p-2', 'rounded p-2 bg-red-500'));

@@ -17,6 +17,13 @@ pub async fn handle(State(server): State<Arc<DevServer>>, Path(name): Path<Strin
     if format!("{}{name}", runtime_files::PREFIX) == ROUTES_KEY {
         return modules::module(&server, ROUTES_KEY, false).await;
     }
+    if let Some(builtin) = name.strip_prefix(runtime_files::BROWSER_EXTERNAL) {
+        return text(
+            StatusCode::OK,
+            JS,
+            runtime_files::browser_external_module(builtin),
+        );
+    }
     let Some(source) = runtime_files::source(&name) else {
         return refused(Refusal::NotFound);
     };

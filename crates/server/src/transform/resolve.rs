@@ -110,6 +110,9 @@ pub fn resolve(
         {
             return Ok(ImportTarget::Module(module_key(&url, query, options)));
         }
+        if let Some(url) = runtime_files::browser_external(specifier, root) {
+            return Ok(ImportTarget::Url(url));
+        }
         return Ok(ImportTarget::Dep(specifier.to_string()));
     }
     let (base, request) = match path.strip_prefix('/') {
