@@ -150,6 +150,19 @@ function isEqualBlock(a, b) {
   return ka.every((k) => a.attrs[k] === b.attrs[k]);
 }
 
+/** What the next compile compares with (not the template's AST: a thousand files' worth of it
+ * would be most of the worker's memory). */
+function comparedParts(descriptor) {
+  const block = (b) => b && { content: b.content, attrs: b.attrs, src: b.src };
+  return {
+    script: block(descriptor.script),
+    scriptSetup: block(descriptor.scriptSetup),
+    styles: descriptor.styles.map(block),
+    customBlocks: descriptor.customBlocks.map(block),
+    __imports: descriptor.__imports,
+  };
+}
+
 function hasScriptChanged(prev, next, prevImports) {
   if (!isEqualBlock(prev.script, next.script)) return true;
   if (!isEqualBlock(prev.scriptSetup, next.scriptSetup)) return true;
@@ -426,7 +439,7 @@ async function compileVue(req) {
   if (lang === 'tsx') {
     code = await stripTs(root, code, filename, true, 'Vue with lang="tsx"');
   }
-  prevVue.set(filename, descriptor);
+  prevVue.set(filename, comparedParts(descriptor));
   const css = cssParts.length ? cssParts.join('\n') : null;
   // One map for the module from the script block's and the template's maps, both in the .vue
   // file's own lines (TSX goes without: Babel re-prints it).

@@ -70,12 +70,14 @@ impl BuildState {
         sourcemap: bool,
         config: &Config,
     ) -> Self {
+        let worker =
+            WorkerPool::with_cache(metamon_project::files::cache_dir(&root).join("compile"));
         Self {
             aliases: Aliases::new(&root, config),
             public_dir: config.public_dir.clone(),
             root,
             options: Arc::new(options),
-            worker: WorkerPool::new(),
+            worker,
             assets,
             sourcemap,
             css_targets: config.css_targets.clone(),

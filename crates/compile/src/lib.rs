@@ -2,6 +2,7 @@
 //! React and plain scripts compile in Rust with oxc; Vue, Svelte and Solid go through the
 //! frameworks' own compilers in a Node worker; CSS goes through lightningcss.
 
+mod cache;
 mod constant_elements;
 mod css;
 mod frameworks;

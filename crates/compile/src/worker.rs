@@ -2,16 +2,19 @@
 //! JSON lines over stdin/stdout; one request at a time; restarted when it dies, and stopped
 //! and restarted when a compile takes longer than the options' `compile_timeout`.
 
+use crate::cache::CompileCache;
 use crate::{Compiled, Diagnostic, Options, set_map_source, shift_map};
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-const WORKER_SOURCE: &str = include_str!("../../../worker/worker.mjs");
+pub(crate) const WORKER_SOURCE: &str = include_str!("../../../worker/worker.mjs");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerKind {
@@ -23,6 +26,12 @@ pub enum WorkerKind {
 }
 
 impl WorkerKind {
+    fn from_name(name: &str) -> Option<Self> {
+        [Self::Vue, Self::Svelte, Self::Solid, Self::Style]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+
     fn name(self) -> &'static str {
         match self {
             WorkerKind::Vue => "vue",
@@ -40,6 +49,7 @@ struct Process {
     lines: Receiver<String>,
     /// The kinds this worker has compiled: their compiler is loaded.
     warm: Vec<WorkerKind>,
+    last_used: Instant,
 }
 
 /// A worker's first compile of a kind also starts Node and loads that framework's compiler:
@@ -61,32 +71,153 @@ impl Drop for Process {
     }
 }
 
-/// Handles to the workers (one per core, at most four); each starts on first use. A file is
-/// always compiled by the same worker: Vue's "only the template changed" check compares with
-/// the file's previous compile.
+/// Handles to the workers, at most one per core (and four). They start as the load needs: one
+/// serves a save, a second starts only while the first is busy (the burst of a cold start or a
+/// build), and workers beyond the first stop after [`IDLE_RETIREMENT`] without work, so a dev
+/// server at rest holds one Node process. A file keeps going to the worker that compiled it:
+/// Vue's "only the template changed" check compares with the file's previous compile.
 pub struct WorkerPool {
-    processes: Vec<Mutex<Option<Process>>>,
+    shared: Arc<Shared>,
+    /// The worker each file was last compiled by.
+    assigned: Mutex<HashMap<String, usize>>,
     next_id: Mutex<u64>,
     /// Restarts since the last `take_restart_notices`, worded for the page.
     restart_notices: Mutex<Vec<String>>,
+    cache: Option<CompileCache>,
+    /// Files compiled by this pool: their next compile is an edit, never served from the cache.
+    compiled: Mutex<HashSet<String>>,
 }
+
+/// What the pool shares with its housekeeping thread.
+struct Shared {
+    slots: Box<[Mutex<Option<Process>>]>,
+    last_request: Mutex<Instant>,
+    /// Requests answered from the cache, compiled again by the first worker once the pool is
+    /// idle: the next save of a file finds its compiler loaded and warm (and Vue its previous
+    /// compile to compare with) instead of starting Node.
+    warm_up: Mutex<Vec<Value>>,
+    /// Set while the warm-up runs: a request waits for the first worker rather than start a
+    /// second one.
+    warming: AtomicBool,
+}
+
+/// A worker beyond the first stops after this long without a compile.
+pub const IDLE_RETIREMENT: Duration = Duration::from_secs(5);
+/// The pool counts as idle this long after its last request.
+const IDLE_AFTER: Duration = Duration::from_millis(800);
+/// Files per framework compiled again to warm a worker up.
+const WARM_UP_FILES: usize = 16;
 
 impl Default for WorkerPool {
     fn default() -> Self {
         let count = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 4);
+        let shared = Arc::new(Shared {
+            slots: (0..count).map(|_| Mutex::new(None)).collect(),
+            last_request: Mutex::new(Instant::now()),
+            warm_up: Mutex::new(Vec::new()),
+            warming: AtomicBool::new(false),
+        });
+        housekeeping(Arc::downgrade(&shared));
         Self {
-            processes: (0..count).map(|_| Mutex::new(None)).collect(),
+            shared,
+            assigned: Mutex::new(HashMap::new()),
             next_id: Mutex::new(0),
             restart_notices: Mutex::new(Vec::new()),
+            cache: None,
+            compiled: Mutex::new(HashSet::new()),
         }
+    }
+}
+
+/// While the pool lives, when it is idle: stops the workers beyond the first that had nothing
+/// to do for [`IDLE_RETIREMENT`], and warms the first one up.
+fn housekeeping(shared: Weak<Shared>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(250));
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            if lock(&shared.last_request).elapsed() < IDLE_AFTER {
+                continue;
+            }
+            for slot in shared.slots.iter().skip(1) {
+                if let Ok(mut process) = slot.try_lock()
+                    && process
+                        .as_ref()
+                        .is_some_and(|p| p.last_used.elapsed() >= IDLE_RETIREMENT)
+                {
+                    *process = None;
+                }
+            }
+            shared.warm_up_first_worker();
+        }
+    });
+}
+
+impl Shared {
+    /// One file at a time, and only while no request comes: a save never waits for more than
+    /// the one warm-up compile under way.
+    fn warm_up_first_worker(&self) {
+        self.warming.store(true, Ordering::SeqCst);
+        loop {
+            if lock(&self.last_request).elapsed() < IDLE_AFTER {
+                break;
+            }
+            let next = {
+                let mut pending = lock(&self.warm_up);
+                (!pending.is_empty()).then(|| pending.remove(0))
+            };
+            let Some(request) = next else {
+                break;
+            };
+            let mut slot = lock(&self.slots[0]);
+            if slot.is_none() {
+                let root = Path::new(request["root"].as_str().unwrap_or("."));
+                *slot = spawn(root, true).ok();
+            }
+            let Some(process) = slot.as_mut() else { break };
+            if exchange(process, &request, COLD_COMPILER_GRACE).is_err() {
+                *slot = None;
+                break;
+            }
+            process.last_used = Instant::now();
+            if let Some(kind) = WorkerKind::from_name(request["kind"].as_str().unwrap_or(""))
+                && !process.warm.contains(&kind)
+            {
+                process.warm.push(kind);
+            }
+        }
+        self.warming.store(false, Ordering::SeqCst);
     }
 }
 
 impl WorkerPool {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A pool whose successful compiles are also kept in `dir` (see [`CompileCache`]): a file
+    /// compiled by an earlier run is not compiled again, and needs no Node process.
+    pub fn with_cache(dir: PathBuf) -> Self {
+        Self {
+            cache: Some(CompileCache::new(dir)),
+            ..Self::default()
+        }
+    }
+
+    /// Node processes running now.
+    pub fn running(&self) -> usize {
+        self.shared
+            .slots
+            .iter()
+            .filter(|slot| match slot.try_lock() {
+                Ok(process) => process.is_some(),
+                Err(_) => true,
+            })
+            .count()
     }
 
     /// The worker restarts (a crash, a timeout) since the last call, one message each.
@@ -131,7 +262,7 @@ impl WorkerPool {
             "postcss": options.postcss,
         });
         let response = self
-            .request(&request, file, kind, options)
+            .cached_request(&request, file, kind, options)
             .map_err(|message| vec![Diagnostic::new("worker", file, 1, 1, message)])?;
         if response["ok"].as_bool() != Some(true) {
             let error = &response["error"];
@@ -197,13 +328,77 @@ impl WorkerPool {
         })
     }
 
-    /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
-    /// The worker that compiles this file.
-    fn slot_for(&self, filename: &Value) -> &Mutex<Option<Process>> {
-        let hash = crate::content_hash(filename.to_string().as_bytes());
-        &self.processes[(hash % self.processes.len() as u64) as usize]
+    /// The answer to a request: from the compile cache for a file's first compile in this
+    /// pool, else from a worker (and then kept in the cache). Edits always go to a worker, which
+    /// compares them with the file's previous compile.
+    fn cached_request(
+        &self,
+        request: &Value,
+        file: &str,
+        kind: WorkerKind,
+        options: &Options,
+    ) -> Result<Value, String> {
+        *lock(&self.shared.last_request) = Instant::now();
+        let filename = request["filename"].to_string();
+        let first = lock(&self.compiled).insert(filename);
+        let cache = self.cache.as_ref().filter(|_| kind != WorkerKind::Style);
+        let key = cache.map(|cache| cache.key(request, &options.root));
+        if first
+            && let (Some(cache), Some(key)) = (cache, key)
+            && let Some(response) = cache.get(key)
+        {
+            let mut warm_up = lock(&self.shared.warm_up);
+            if options.dev
+                && warm_up
+                    .iter()
+                    .filter(|r| r["kind"] == request["kind"])
+                    .count()
+                    < WARM_UP_FILES
+            {
+                warm_up.push(request.clone());
+            }
+            return Ok(response);
+        }
+        let response = self.request(request, file, kind, options);
+        *lock(&self.shared.last_request) = Instant::now();
+        let response = response?;
+        if let (Some(cache), Some(key)) = (cache, key) {
+            cache.put(key, &response);
+        }
+        Ok(response)
     }
 
+    /// The worker for this file: the one that compiled it before while it runs, else a started
+    /// one that is free, else a new one when a slot is left (the load needs it), else the first.
+    fn acquire(&self, filename: &str) -> (usize, MutexGuard<'_, Option<Process>>) {
+        let assigned = lock(&self.assigned).get(filename).copied();
+        if let Some(index) = assigned {
+            match self.shared.slots[index].try_lock() {
+                Ok(process) if process.is_some() => return (index, process),
+                Ok(_) => {}
+                Err(_) => return (index, lock(&self.shared.slots[index])),
+            }
+        }
+        for (index, slot) in self.shared.slots.iter().enumerate() {
+            if let Ok(process) = slot.try_lock()
+                && (process.is_some() || index == 0)
+            {
+                return (index, process);
+            }
+        }
+        let warming = self.shared.warming.load(Ordering::SeqCst);
+        for (index, slot) in self.shared.slots.iter().enumerate().skip(1) {
+            if warming {
+                break;
+            }
+            if let Ok(process) = slot.try_lock() {
+                return (index, process);
+            }
+        }
+        (0, lock(&self.shared.slots[0]))
+    }
+
+    /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
     fn request(
         &self,
         request: &Value,
@@ -211,14 +406,13 @@ impl WorkerPool {
         kind: WorkerKind,
         options: &Options,
     ) -> Result<Value, String> {
-        let mut slot = self
-            .slot_for(&request["filename"])
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let filename = request["filename"].to_string();
+        let (index, mut slot) = self.acquire(&filename);
+        lock(&self.assigned).insert(filename, index);
         let mut last_error = String::new();
         for attempt in 0..2 {
             if slot.is_none() {
-                *slot = Some(spawn(&options.root)?);
+                *slot = Some(spawn(&options.root, options.dev)?);
             }
             let process = slot.as_mut().expect("just started");
             let limit = if process.warm.contains(&kind) {
@@ -226,7 +420,9 @@ impl WorkerPool {
             } else {
                 options.compile_timeout + COLD_COMPILER_GRACE
             };
-            match exchange(process, request, limit) {
+            let answer = exchange(process, request, limit);
+            process.last_used = Instant::now();
+            match answer {
                 Ok(response) => {
                     if !process.warm.contains(&kind) {
                         process.warm.push(kind);
@@ -261,6 +457,10 @@ impl WorkerPool {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn exchange(process: &mut Process, request: &Value, limit: Duration) -> Result<Value, Failure> {
     let mut line = request.to_string();
     line.push('\n');
@@ -288,9 +488,18 @@ fn exchange(process: &mut Process, request: &Value, limit: Duration) -> Result<V
 }
 
 /// Started in the project root, so the locations compilers print are relative to it.
-fn spawn(root: &Path) -> Result<Process, String> {
+fn spawn(root: &Path, dev: bool) -> Result<Process, String> {
     let script = worker_script_path()?;
+    // A dev server's worker lives long: a small young generation keeps its memory near its
+    // compilers' size (a third less after a thousand components) for a few percent of compile
+    // time. A build's workers live seconds and go for speed.
+    let young_generation: &[&str] = if dev {
+        &["--max-semi-space-size=2"]
+    } else {
+        &[]
+    };
     let mut child = Command::new("node")
+        .args(young_generation)
         .arg(&script)
         .current_dir(root)
         .stdin(Stdio::piped())
@@ -315,6 +524,7 @@ fn spawn(root: &Path) -> Result<Process, String> {
         stdin,
         lines,
         warm: Vec::new(),
+        last_used: Instant::now(),
     })
 }
 
@@ -370,7 +580,7 @@ mod tests {
             first.code
         );
         {
-            let mut slot = worker.slot_for(&json!(path)).lock().unwrap();
+            let mut slot = worker.shared.slots[0].lock().unwrap();
             let process = slot.as_mut().unwrap();
             process.child.kill().unwrap();
             process.child.wait().unwrap();

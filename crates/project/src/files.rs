@@ -232,3 +232,13 @@ mod tests {
         }
     }
 }
+
+/// Where metamon's caches live (pre-bundled dependencies, compiled modules):
+/// `node_modules/.metamon` of the nearest `node_modules` at or above root.
+pub fn cache_dir(root: &Path) -> PathBuf {
+    root.ancestors()
+        .map(|dir| dir.join("node_modules"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| root.join("node_modules"))
+        .join(".metamon")
+}

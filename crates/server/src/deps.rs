@@ -4,6 +4,7 @@
 
 use crate::channel::HmrChannel;
 use crate::protocol::HmrPayload;
+pub use metamon_project::files::cache_dir;
 use rolldown::{Bundler, BundlerOptions, InputItem, OutputFormat, Platform, ResolveOptions};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,15 +114,6 @@ pub fn flat_name(specifier: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Where the cache lives: `node_modules/.metamon` of the nearest `node_modules` at or above root.
-pub fn cache_dir(root: &Path) -> PathBuf {
-    root.ancestors()
-        .map(|dir| dir.join("node_modules"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| root.join("node_modules"))
-        .join(".metamon")
 }
 
 fn lock_file_text(root: &Path) -> String {

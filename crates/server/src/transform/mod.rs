@@ -45,10 +45,11 @@ impl Pipeline {
     /// `root` must be canonical.
     pub fn new(root: PathBuf, config: Config, channel: HmrChannel) -> Self {
         let resolution = RwLock::new(Arc::new(Resolution::new(&root, &config)));
+        let worker = WorkerPool::with_cache(project_files::cache_dir(&root).join("compile"));
         Self {
             settings: RwLock::new(Settings::new(&root, config)),
             root,
-            worker: WorkerPool::new(),
+            worker,
             resolution,
             graph: Mutex::new(Graph::default()),
             deps: Deps::default(),

@@ -1,0 +1,75 @@
+// The compile cache and the compiler workers started as the load needs: a second start of the
+// dev server shows the app without compiling its Vue, Svelte and Solid components again (no
+// Node process runs while the page loads), saves still hot-update with state kept (a worker
+// starts for them), workers beyond the first stop when idle, and a build after a dev session
+// still compiles for production.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { binary, copyFixture, cleanup, startServer, launchBrowser, openPage, save } from './harness.mjs';
+
+let dir, server, browser;
+
+/** Pids of the server's `node` children (the compiler workers). */
+function workerPids() {
+  const pid = server.process.pid;
+  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  return children.filter((child) => {
+    try { return fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'node'; } catch { return false; }
+  });
+}
+
+const ready = async (page) => {
+  for (const selector of ['#vue-native button', '#svelte-native button', '#solid-native button']) await page.waitForSelector(selector, { timeout: 30000 });
+};
+
+before(async () => {
+  dir = copyFixture('frameworks-app');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) cleanup(dir);
+});
+
+test('first start: the components compile in workers; extra workers stop once idle', async () => {
+  server = await startServer(dir);
+  const { page } = await openPage(browser, server.url);
+  await ready(page);
+  assert.ok(workerPids().length >= 1, 'the first start compiled its components in a Node worker');
+  // IDLE_RETIREMENT (5 s) and a housekeeping tick: one worker at most is left.
+  await new Promise((resolve) => setTimeout(resolve, 6500));
+  assert.ok(workerPids().length <= 1, `workers left after idling: ${workerPids().length}`);
+  await page.close();
+  await server.close();
+});
+
+test('second start: the page shows every framework with no compiler process; a save starts one and keeps state', async () => {
+  server = await startServer(dir);
+  const { page, log } = await openPage(browser, server.url);
+  await ready(page);
+  assert.deepEqual(workerPids(), [], `a Node worker ran during a load served from the compile cache\n${server.output()}`);
+  assert.equal(await page.textContent('#svelte-native .label'), 'Svelte native v1');
+  await page.click('#svelte-native button');
+  await page.click('#svelte-native button');
+  save(path.join(dir, 'src/NativeSvelte.svelte'), (s) => s.replace('Svelte native v1', 'Svelte native v2'));
+  await page.waitForFunction(() => document.querySelector('#svelte-native .label')?.textContent === 'Svelte native v2', null, { timeout: 20000 })
+    .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
+  assert.equal(await page.textContent('#svelte-native button'), '2', 'the Svelte count survived the hot update');
+  assert.equal(workerPids().length, 1, 'one worker serves the save');
+  await page.close();
+  await server.close();
+  server = null;
+});
+
+test('a build after dev sessions compiles for production (no dev output from the cache)', () => {
+  execFileSync(binary, ['build', dir], { stdio: 'pipe' });
+  const assets = path.join(dir, 'dist/assets');
+  const js = fs.readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(assets, f), 'utf8')).join('\n');
+  assert.match(js, /Svelte native v2/);
+  assert.doesNotMatch(js, /import\.meta\.hot/, 'production output has no HMR code');
+});
