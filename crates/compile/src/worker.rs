@@ -103,8 +103,9 @@ struct Shared {
 
 /// A worker beyond the first stops after this long without a compile.
 pub const IDLE_RETIREMENT: Duration = Duration::from_secs(5);
-/// The pool counts as idle this long after its last request.
-const IDLE_AFTER: Duration = Duration::from_millis(800);
+/// The pool counts as idle this long after its last request (a page served from the cache
+/// may still be loading its other modules: the warm-up waits for it).
+const IDLE_AFTER: Duration = Duration::from_secs(3);
 /// Files per framework compiled again to warm a worker up.
 const WARM_UP_FILES: usize = 16;
 
