@@ -162,6 +162,9 @@ impl Shared {
     /// One file at a time, and only while no request comes: a save never waits for more than
     /// the one warm-up compile under way.
     fn warm_up_first_worker(&self) {
+        if lock(&self.warm_up).is_empty() {
+            return;
+        }
         self.warming.store(true, Ordering::SeqCst);
         loop {
             if lock(&self.last_request).elapsed() < IDLE_AFTER {
@@ -207,18 +210,6 @@ impl WorkerPool {
             cache: Some(CompileCache::new(dir)),
             ..Self::default()
         }
-    }
-
-    /// Node processes running now.
-    pub fn running(&self) -> usize {
-        self.shared
-            .slots
-            .iter()
-            .filter(|slot| match slot.try_lock() {
-                Ok(process) => process.is_some(),
-                Err(_) => true,
-            })
-            .count()
     }
 
     /// The worker restarts (a crash, a timeout) since the last call, one message each.
@@ -341,7 +332,7 @@ impl WorkerPool {
     ) -> Result<Value, String> {
         *lock(&self.shared.last_request) = Instant::now();
         let filename = request["filename"].to_string();
-        let first = lock(&self.compiled).insert(filename);
+        let first = lock(&self.compiled).insert(filename.clone());
         let cache = self.cache.as_ref().filter(|_| kind != WorkerKind::Style);
         let key = cache.map(|cache| cache.key(request, &options.root));
         if first
@@ -360,7 +351,7 @@ impl WorkerPool {
             }
             return Ok(response);
         }
-        let response = self.request(request, file, kind, options);
+        let response = self.request(request, filename, file, kind, options);
         *lock(&self.shared.last_request) = Instant::now();
         let response = response?;
         if let (Some(cache), Some(key)) = (cache, key) {
@@ -403,11 +394,11 @@ impl WorkerPool {
     fn request(
         &self,
         request: &Value,
+        filename: String,
         file: &str,
         kind: WorkerKind,
         options: &Options,
     ) -> Result<Value, String> {
-        let filename = request["filename"].to_string();
         let (index, mut slot) = self.acquire(&filename);
         lock(&self.assigned).insert(filename, index);
         let mut last_error = String::new();

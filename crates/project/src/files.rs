@@ -136,6 +136,16 @@ pub fn file_for_url(root: &Path, url_path: &str) -> Result<PathBuf, Refusal> {
     Ok(real)
 }
 
+/// Where metamon's caches live (pre-bundled dependencies, compiled modules):
+/// `node_modules/.metamon` of the nearest `node_modules` at or above root.
+pub fn cache_dir(root: &Path) -> PathBuf {
+    root.ancestors()
+        .map(|dir| dir.join("node_modules"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| root.join("node_modules"))
+        .join(".metamon")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,14 +241,4 @@ mod tests {
             assert_eq!(file_for_url(&root, url), Err(Refusal::Forbidden), "{url}");
         }
     }
-}
-
-/// Where metamon's caches live (pre-bundled dependencies, compiled modules):
-/// `node_modules/.metamon` of the nearest `node_modules` at or above root.
-pub fn cache_dir(root: &Path) -> PathBuf {
-    root.ancestors()
-        .map(|dir| dir.join("node_modules"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| root.join("node_modules"))
-        .join(".metamon")
 }
