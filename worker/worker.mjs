@@ -266,6 +266,8 @@ async function compileVue(req) {
 
   // --- script
   const out = [];
+  // The answer depends on the file's previous compile (a template-only change re-renders).
+  let comparedWithPrevious = false;
   if (hmr) out.push("import { nextTick as __metamon_vueNextTick } from 'vue'");
   let bindings;
   let prevImports;
@@ -412,6 +414,7 @@ async function compileVue(req) {
     );
     if (prev && isOnlyTemplateChanged(prev, descriptor, prevImports)) {
       out.push('export const _rerender_only = true');
+      comparedWithPrevious = true;
     }
     out.push(
       [
@@ -447,7 +450,7 @@ async function compileVue(req) {
   if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
   if (templateMap) parts.push({ map: templateMap, index: templateIndex });
   const map = parts.length && lang !== 'tsx' ? joinMaps(await loadSourcemapCodec(root), out, parts) : null;
-  return { code, map, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps };
+  return { code, map, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps, comparedWithPrevious };
 }
 
 // ---------------------------------------------------------------- source maps
@@ -793,7 +796,7 @@ async function handle(line) {
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
     stallForTests(req.source);
     const res = await h(req);
-    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [] });
+    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [], comparedWithPrevious: !!res.comparedWithPrevious });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });

@@ -64,9 +64,7 @@ impl CompileCache {
         let reads_other_files = response["deps"]
             .as_array()
             .is_some_and(|deps| !deps.is_empty());
-        let compared_with_previous = response["code"]
-            .as_str()
-            .is_some_and(|code| code.contains("export const _rerender_only"));
+        let compared_with_previous = response["comparedWithPrevious"] == true;
         if response["ok"].as_bool() != Some(true) || reads_other_files || compared_with_previous {
             return;
         }
@@ -128,7 +126,7 @@ mod tests {
         assert_eq!(cache.get(key), None);
         cache.put(
             key,
-            &json!({"ok": true, "code": "export const _rerender_only = true", "deps": []}),
+            &json!({"ok": true, "code": "x", "deps": [], "comparedWithPrevious": true}),
         );
         assert_eq!(cache.get(key), None);
         cache.put(key, &json!({"ok": false, "error": {"message": "no"}}));
