@@ -24,6 +24,10 @@ const onlyBuild = option('--only', '') === 'build';
 const onlyState = option('--only', '') === 'state';
 const appNames = onlyState ? [] : option('--apps', quick ? 'react,react-mtm' : 'react,react-mtm,react-10k,vue,svelte,solid').split(',');
 const runState = onlyState || (!quick && !onlyBuild && !args.includes('--apps'));
+// Vite's full-bundle dev mode (`vite --experimentalBundle`) as a third dev server: the prior art
+// for cold starts. Not in quick mode; `--no-bundled` leaves it out.
+const bundled = !quick && !onlyBuild && !args.includes('--no-bundled');
+const SERVERS = ['metamon', 'vite', ...(bundled ? ['vite-bundled'] : [])];
 const metamonBin = process.env.METAMON_BIN ? path.resolve(process.env.METAMON_BIN) : path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
 // Every server started, so none outlives a failed run.
@@ -62,7 +66,7 @@ function generate(name, server) {
   fs.rmSync(dir, { recursive: true, force: true });
   execFileSync('node', [path.join(shared, app.gen), dir, String(app.n)]);
   if (app.mtm && server === 'metamon') toMtm(dir, app.n);
-  if (server === 'vite') {
+  if (server.startsWith('vite')) {
     const [pkg, binding = 'plugin', call = binding] = app.plugin || ['@vitejs/plugin-react', 'react'];
     const name = binding.startsWith('{') ? binding : 'plugin';
     const invoke = binding.startsWith('{') ? call : 'plugin';
@@ -98,7 +102,7 @@ async function startServer(kind, dir) {
   const started = performance.now();
   const child = kind === 'metamon'
     ? spawn(metamonBin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort', ...(kind === 'vite-bundled' ? ['--experimentalBundle'] : [])], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
   const spawnFailed = new Promise((_, reject) => child.once('error', (error) => reject(new Error(`cannot start ${kind}: ${error.message}`))));
   spawnFailed.catch(() => {});
@@ -263,20 +267,29 @@ async function benchApp(browser, name, kind) {
   const warm = await coldStart(browser, kind, dir, app.n);
   const { page, server } = warm;
   const cold = { ...(await coldTrace(page)), pageLoadMs: Math.round(warm.ms) };
+  // A full reload with the server warm: what strict mode, a config edit or an update nothing
+  // accepts costs.
+  step(`${kind}: full reload`);
+  const reloadStarted = performance.now();
+  await page.reload({ waitUntil: 'commit' });
+  await page.waitForSelector(`#c${app.n - 1}`, { timeout: quick ? 60000 : 300000 });
+  const fullReloadMs = Math.round(performance.now() - reloadStarted);
   const leafIndex = Math.floor(app.n / 2);
   const counter = `#c${leafIndex} button`;
   for (let k = 0; k < 3; k++) await page.click(counter);
   const before = await page.textContent(counter);
   const leafFile = path.join(dir, kind === 'metamon' || !app.mtm ? app.leaf(app.n) : APPS.react.leaf(app.n));
+  // Vite's bundled mode is experimental: an edit it does not show is reported, not fatal.
+  const edits = (run) => (kind === 'vite-bundled' ? run().catch((error) => ({ failed: error.message.split('\n')[0] })) : run());
   step(`${kind}: leaf saves`);
-  const leaf = await measureEdits(page, leafFile, new RegExp(`Comp${leafIndex} v\\d+`), (r) => `Comp${leafIndex} v${r}`, `#c${leafIndex} .label`, counter, before);
+  const leaf = await edits(() => measureEdits(page, leafFile, new RegExp(`Comp${leafIndex} v\\d+`), (r) => `Comp${leafIndex} v${r}`, `#c${leafIndex} .label`, counter, before));
   step(`${kind}: root saves`);
-  const root = await measureEdits(page, path.join(dir, app.root), /Root v\d+/, (r) => `Root v${r}`, '#root-title', counter, before);
+  const root = await edits(() => measureEdits(page, path.join(dir, app.root), /Root v\d+/, (r) => `Root v${r}`, '#root-title', counter, before));
   const peakRss = server.peak();
   await page.close();
   await server.close();
-  const build = app.build === false ? null : await benchBuild(browser, kind, dir, app.n);
-  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
+  const build = app.build === false || kind === 'vite-bundled' ? null : await benchBuild(browser, kind, dir, app.n);
+  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), fullReloadMs, leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
 }
 
 /** The state cases on a fresh copy of bench/state-app, under one server. */
@@ -309,7 +322,7 @@ const results = [];
 const stateResults = {};
 try {
   for (const name of appNames) {
-    for (const kind of ['metamon', 'vite']) {
+    for (const kind of SERVERS) {
       process.stderr.write(`bench ${name} on ${kind}…\n`);
       results.push(await benchApp(browser, name, kind));
     }
@@ -334,9 +347,11 @@ const ratio = (a, b) => (b ? (a / b).toFixed(2) : '-');
 for (const name of appNames) {
   const m = results.find((r) => r.app === name && r.server === 'metamon');
   const v = results.find((r) => r.app === name && r.server === 'vite');
+  const b = results.find((r) => r.app === name && r.server === 'vite-bundled');
   for (const [label, get] of [
     ['cold start, empty dep cache (ms)', (r) => r.coldMs],
     ['cold start, warm dep cache (ms)', (r) => r.warmMs],
+    ['full reload, warm server (ms)', (r) => r.fullReloadMs],
     ['leaf save→DOM median (ms)', (r) => r.leaf.median],
     ['leaf save→DOM p95 (ms)', (r) => r.leaf.p95],
     ['root save→DOM median (ms)', (r) => r.root.median],
@@ -347,9 +362,16 @@ for (const name of appNames) {
     ['build again, nothing changed (ms)', (r) => r.build?.rebuildMs],
     ['build, gzipped JS (kB)', (r) => r.build?.gzipKb],
     ['built app renders all components', (r) => r.build?.renders],
-  ]) if ((onlyBuild ? label.startsWith('build') || label.startsWith('built') : true) && get(m) !== undefined) rows.push([`${name} (${m.n})`, label, String(get(m)), String(get(v)), typeof get(m) === 'number' ? ratio(get(m), get(v)) : '']);
+  ]) {
+    if ((onlyBuild ? label.startsWith('build') || label.startsWith('built') : true) && get(m) !== undefined) {
+      const figure = (r) => { try { return r ? get(r) : undefined; } catch { return undefined; } };
+      const cells = [`${name} (${m.n})`, label, String(figure(m)), String(figure(v)), typeof figure(m) === 'number' ? ratio(figure(m), figure(v)) : ''];
+      if (bundled) cells.push(String(figure(b) ?? '-'), typeof figure(m) === 'number' && typeof figure(b) === 'number' ? ratio(figure(m), figure(b)) : '');
+      rows.push(cells);
+    }
+  }
 }
-const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite'];
+const header = ['app', 'figure', 'metamon', 'vite', 'metamon/vite', ...(bundled ? ['vite bundled', 'metamon/bundled'] : [])];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
 if (rows.length) {
@@ -388,6 +410,13 @@ goal(`root save→DOM, React ${size('react')}, metamon/vite`, rel('react', (r) =
 goal(`cold start (warm dep cache), React ${size('react')}, metamon/vite`, rel('react', (r) => r.warmMs), 0.33);
 goal(`dev-server peak RSS, React ${size('react')}, metamon/vite`, rel('react', (r) => r.peakRssMb), 0.33);
 if (get('react-10k', 'metamon')?.leaf && get('react', 'metamon')?.leaf) goal(`leaf save→DOM, metamon ${size('react-10k')} / ${size('react')} components`, get('react-10k', 'metamon').leaf.median / get('react', 'metamon').leaf.median, 1.2);
+const relBundled = (app, pick) => { try { return get(app, 'metamon') && get(app, 'vite-bundled') ? pick(get(app, 'metamon')) / pick(get(app, 'vite-bundled')) : null; } catch { return null; } };
+for (const app of ['react', 'react-10k', 'vue', 'svelte', 'solid']) {
+  if (!get(app, 'metamon')) continue;
+  goal(`cold start (warm dep cache), ${app} ${size(app)}, metamon/vite`, rel(app, (r) => r.warmMs), 0.15);
+  goal(`cold start (warm dep cache), ${app} ${size(app)}, metamon/vite bundled`, relBundled(app, (r) => r.warmMs), 0.7);
+  goal(`full reload, ${app} ${size(app)}, metamon/vite`, rel(app, (r) => r.fullReloadMs), 0.2);
+}
 for (const app of ['vue', 'svelte', 'solid']) {
   goal(`leaf save→DOM, ${app}, metamon/vite`, rel(app, (r) => r.leaf.median), 0.2);
   goal(`root save→DOM, ${app}, metamon/vite`, rel(app, (r) => r.root.median), 0.3);
