@@ -8,7 +8,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::mpsc::Sender;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 
 /// The packages whose version changes what the worker answers.
 const COMPILERS: [&str; 6] = [
@@ -28,6 +30,21 @@ pub struct CompileCache {
     dir: PathBuf,
     /// A hash of the worker's code and the installed compilers, read on first use.
     toolchain: OnceLock<u64>,
+    /// Entries go to disk from one thread of their own: off the compile path, and one file
+    /// created at a time (files created side by side in one folder contend in the kernel: a
+    /// cold build of 1000 components spent more time there than in Rust).
+    writer: Mutex<Option<Sender<(PathBuf, String)>>>,
+    written: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for CompileCache {
+    /// Waits for the entries still being written.
+    fn drop(&mut self) {
+        lock(&self.writer).take();
+        if let Some(thread) = lock(&self.written).take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl CompileCache {
@@ -36,9 +53,19 @@ impl CompileCache {
         if entries > MAX_ENTRIES {
             let _ = std::fs::remove_dir_all(&dir);
         }
+        let (writer, entries) = std::sync::mpsc::channel::<(PathBuf, String)>();
+        let folder = dir.clone();
+        let written = std::thread::spawn(move || {
+            let _ = std::fs::create_dir_all(&folder);
+            for (path, text) in entries {
+                write_entry(&path, &text);
+            }
+        });
         Self {
             dir,
             toolchain: OnceLock::new(),
+            writer: Mutex::new(Some(writer)),
+            written: Mutex::new(Some(written)),
         }
     }
 
@@ -68,20 +95,27 @@ impl CompileCache {
         if response["ok"].as_bool() != Some(true) || reads_other_files || compared_with_previous {
             return;
         }
-        let path = self.path(key);
-        // Written whole, then renamed: a reader never sees half an entry.
-        let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-        let written = std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&partial, response.to_string()))
-            .and_then(|()| std::fs::rename(&partial, &path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&partial);
+        if let Some(writer) = lock(&self.writer).as_ref() {
+            let _ = writer.send((self.path(key), response.to_string()));
         }
     }
 
     fn path(&self, key: u64) -> PathBuf {
         self.dir.join(format!("{key:016x}.json"))
     }
+}
+
+/// Written whole, then renamed: a reader never sees half an entry.
+fn write_entry(path: &Path, text: &str) {
+    let partial = path.with_extension(format!("{}.tmp", std::process::id()));
+    let written = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The worker's code and each installed compiler's `package.json`, as the project resolves
@@ -107,30 +141,34 @@ mod tests {
     #[test]
     fn an_answer_is_found_by_its_request_and_never_by_another() {
         let dir = std::env::temp_dir().join(format!("metamon-cache-test-{}", std::process::id()));
-        let cache = CompileCache::new(dir.clone());
         let request =
             json!({"id": 1, "kind": "svelte", "filename": "/a/A.svelte", "source": "<p>a</p>"});
         let again =
             json!({"id": 7, "kind": "svelte", "filename": "/a/A.svelte", "source": "<p>a</p>"});
         let edited =
             json!({"id": 8, "kind": "svelte", "filename": "/a/A.svelte", "source": "<p>b</p>"});
+        let other =
+            json!({"id": 9, "kind": "svelte", "filename": "/a/B.svelte", "source": "<p>b</p>"});
         let answer = json!({"ok": true, "code": "export default 1", "deps": []});
-        let key = cache.key(&request, &dir);
-        cache.put(key, &answer);
+        {
+            // One run keeps its answers (written when it ends at the latest)…
+            let cache = CompileCache::new(dir.clone());
+            cache.put(cache.key(&request, &dir), &answer);
+            // …but not those that depend on other files, on the previous compile, or failed.
+            let with_deps = json!({"ok": true, "code": "x", "deps": ["/a/_vars.scss"]});
+            cache.put(cache.key(&edited, &dir), &with_deps);
+            let compared =
+                json!({"ok": true, "code": "x", "deps": [], "comparedWithPrevious": true});
+            cache.put(cache.key(&other, &dir), &compared);
+            let failed = json!({"ok": false, "error": {"message": "no"}});
+            cache.put(cache.key(&json!({"id": 10, "source": "?"}), &dir), &failed);
+        }
+        // The next run finds it by the same request (another id), and nothing else.
+        let cache = CompileCache::new(dir.clone());
         assert_eq!(cache.get(cache.key(&again, &dir)), Some(answer));
         assert_eq!(cache.get(cache.key(&edited, &dir)), None);
-        // Answers that depend on other files or on the previous compile are not kept.
-        let with_deps = json!({"ok": true, "code": "x", "deps": ["/a/_vars.scss"]});
-        let key = cache.key(&edited, &dir);
-        cache.put(key, &with_deps);
-        assert_eq!(cache.get(key), None);
-        cache.put(
-            key,
-            &json!({"ok": true, "code": "x", "deps": [], "comparedWithPrevious": true}),
-        );
-        assert_eq!(cache.get(key), None);
-        cache.put(key, &json!({"ok": false, "error": {"message": "no"}}));
-        assert_eq!(cache.get(key), None);
+        assert_eq!(cache.get(cache.key(&other, &dir)), None);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

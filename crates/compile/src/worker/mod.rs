@@ -1,20 +1,22 @@
-//! The long-lived Node worker that runs the frameworks' own compilers (Vue, Svelte, Solid).
-//! JSON lines over stdin/stdout; one request at a time; restarted when it dies, and stopped
-//! and restarted when a compile takes longer than the options' `compile_timeout`.
+//! The long-lived Node workers that run the frameworks' own compilers (Vue, Svelte, Solid):
+//! the pool (which worker compiles what, the compile cache in front of it, housekeeping) over
+//! `process` (one worker: JSON lines over stdin/stdout, requests pipelined). A worker is
+//! restarted when it dies, and stopped and restarted when a compile takes longer than the
+//! options' `compile_timeout`.
+
+mod process;
 
 use crate::cache::CompileCache;
 use crate::{Compiled, Diagnostic, Options, set_map_source, shift_map};
+use process::{Failure, Process};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-pub(crate) const WORKER_SOURCE: &str = include_str!("../../../worker/worker.mjs");
+pub(crate) const WORKER_SOURCE: &str = include_str!("../../../../worker/worker.mjs");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkerKind {
@@ -42,45 +44,21 @@ impl WorkerKind {
     }
 }
 
-struct Process {
-    child: Child,
-    stdin: ChildStdin,
-    /// The worker's stdout lines, read by a thread of their own so that a wait can time out.
-    lines: Receiver<String>,
-    /// The kinds this worker has compiled: their compiler is loaded.
-    warm: Vec<WorkerKind>,
-    last_used: Instant,
-}
-
 /// A worker's first compile of a kind also starts Node and loads that framework's compiler:
 /// it gets this long on top of the timeout, which is meant for a compile that never returns.
 const COLD_COMPILER_GRACE: Duration = Duration::from_secs(20);
 
-/// Why an exchange with a worker failed.
-enum Failure {
-    /// It exited or its pipes broke: a new worker may well succeed.
-    Died(String),
-    /// It did not answer in time (a compiler stuck on this input): retrying would hang again.
-    TimedOut,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Handles to the workers, at most one per core (and four). They start as the load needs: one
-/// serves a save, a second starts only while the first is busy (the burst of a cold start or a
-/// build), and workers beyond the first stop after [`IDLE_RETIREMENT`] without work, so a dev
-/// server at rest holds one Node process. A file keeps going to the worker that compiled it:
-/// Vue's "only the template changed" check compares with the file's previous compile.
+/// Handles to the workers, at most one per two cores (and four): the other core serves the
+/// page or bundles. They start as the load needs: one serves a save and takes a burst of
+/// requests pipelined, another starts only while the first has a full queue, and workers beyond
+/// the first stop after [`IDLE_RETIREMENT`] without work, so a dev server at rest holds one Node
+/// process. A file keeps going to the worker that compiled it: Vue's "only the template changed"
+/// check compares with the file's previous compile.
 pub struct WorkerPool {
     shared: Arc<Shared>,
     /// The worker each file was last compiled by.
     assigned: Mutex<HashMap<String, usize>>,
-    next_id: Mutex<u64>,
+    next_id: AtomicU64,
     /// Restarts since the last `take_restart_notices`, worded for the page.
     restart_notices: Mutex<Vec<String>>,
     cache: Option<CompileCache>,
@@ -90,13 +68,13 @@ pub struct WorkerPool {
 
 /// What the pool shares with its housekeeping thread.
 struct Shared {
-    slots: Box<[Mutex<Option<Process>>]>,
+    slots: Box<[Mutex<Option<Arc<Process>>>]>,
     last_request: Mutex<Instant>,
     /// Requests answered from the cache, compiled again by the first worker once the pool is
     /// idle: the next save of a file finds its compiler loaded and warm (and Vue its previous
     /// compile to compare with) instead of starting Node.
     warm_up: Mutex<Vec<Value>>,
-    /// Set while the warm-up runs: a request waits for the first worker rather than start a
+    /// Set while the warm-up runs: a request queues for the first worker rather than start a
     /// second one.
     warming: AtomicBool,
 }
@@ -112,7 +90,7 @@ const WARM_UP_FILES: usize = 16;
 impl Default for WorkerPool {
     fn default() -> Self {
         let count = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
+            .map_or(1, |n| n.get() / 2)
             .clamp(1, 4);
         let shared = Arc::new(Shared {
             slots: (0..count).map(|_| Mutex::new(None)).collect(),
@@ -124,7 +102,7 @@ impl Default for WorkerPool {
         Self {
             shared,
             assigned: Mutex::new(HashMap::new()),
-            next_id: Mutex::new(0),
+            next_id: AtomicU64::new(0),
             restart_notices: Mutex::new(Vec::new()),
             cache: None,
             compiled: Mutex::new(HashSet::new()),
@@ -145,10 +123,10 @@ fn housekeeping(shared: Weak<Shared>) {
                 continue;
             }
             for slot in shared.slots.iter().skip(1) {
-                if let Ok(mut process) = slot.try_lock()
-                    && process
-                        .as_ref()
-                        .is_some_and(|p| p.last_used.elapsed() >= IDLE_RETIREMENT)
+                let mut process = lock(slot);
+                if process
+                    .as_ref()
+                    .is_some_and(|p| p.idle_for() >= IDLE_RETIREMENT)
                 {
                     *process = None;
                 }
@@ -159,6 +137,26 @@ fn housekeeping(shared: Weak<Shared>) {
 }
 
 impl Shared {
+    /// The worker in slot `index`, started if the slot is empty.
+    fn process(&self, index: usize, root: &Path, dev: bool) -> Result<Arc<Process>, String> {
+        let mut slot = lock(&self.slots[index]);
+        if let Some(process) = slot.as_ref() {
+            return Ok(process.clone());
+        }
+        let process = Process::spawn(root, dev)?;
+        *slot = Some(process.clone());
+        Ok(process)
+    }
+
+    /// Empties the slot of a worker that died or was stopped (unless it holds a newer one).
+    fn forget(&self, index: usize, process: &Arc<Process>) {
+        process.kill();
+        let mut slot = lock(&self.slots[index]);
+        if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, process)) {
+            *slot = None;
+        }
+    }
+
     /// One file at a time, and only while no request comes: a save never waits for more than
     /// the one warm-up compile under way.
     fn warm_up_first_worker(&self) {
@@ -166,10 +164,7 @@ impl Shared {
             return;
         }
         self.warming.store(true, Ordering::SeqCst);
-        loop {
-            if lock(&self.last_request).elapsed() < IDLE_AFTER {
-                break;
-            }
+        while lock(&self.last_request).elapsed() >= IDLE_AFTER {
             let next = {
                 let mut pending = lock(&self.warm_up);
                 (!pending.is_empty()).then(|| pending.remove(0))
@@ -177,21 +172,18 @@ impl Shared {
             let Some(request) = next else {
                 break;
             };
-            let mut slot = lock(&self.slots[0]);
-            if slot.is_none() {
-                let root = Path::new(request["root"].as_str().unwrap_or("."));
-                *slot = spawn(root, true).ok();
-            }
-            let Some(process) = slot.as_mut() else { break };
-            if exchange(process, &request, COLD_COMPILER_GRACE).is_err() {
-                *slot = None;
+            let root = Path::new(request["root"].as_str().unwrap_or("."));
+            let Ok(process) = self.process(0, root, true) else {
                 break;
-            }
-            process.last_used = Instant::now();
-            if let Some(kind) = WorkerKind::from_name(request["kind"].as_str().unwrap_or(""))
-                && !process.warm.contains(&kind)
+            };
+            let kind = WorkerKind::from_name(request["kind"].as_str().unwrap_or(""));
+            let Some(kind) = kind else { continue };
+            if process
+                .exchange(&request, kind, COLD_COMPILER_GRACE)
+                .is_err()
             {
-                process.warm.push(kind);
+                self.forget(0, &process);
+                break;
             }
         }
         self.warming.store(false, Ordering::SeqCst);
@@ -241,11 +233,7 @@ impl WorkerPool {
         original: &str,
         options: &Options,
     ) -> Result<Compiled, Vec<Diagnostic>> {
-        let id = {
-            let mut next = self.next_id.lock().unwrap_or_else(|e| e.into_inner());
-            *next += 1;
-            *next
-        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let request = json!({
             "id": id, "kind": kind.name(), "filename": path, "source": source,
             "root": options.root, "dev": options.dev, "hmr": options.hmr,
@@ -360,34 +348,37 @@ impl WorkerPool {
         Ok(response)
     }
 
-    /// The worker for this file: the one that compiled it before while it runs, else a started
-    /// one that is free, else a new one when a slot is left (the load needs it), else the first.
-    fn acquire(&self, filename: &str) -> (usize, MutexGuard<'_, Option<Process>>) {
+    /// The worker for this file: the one that compiled it before while it runs, else the
+    /// started one with the shortest queue, else a new one when that queue is full and a slot
+    /// is left (the load needs it).
+    fn acquire(&self, filename: &str, options: &Options) -> Result<(usize, Arc<Process>), String> {
+        let slots = &self.shared.slots;
         let assigned = lock(&self.assigned).get(filename).copied();
-        if let Some(index) = assigned {
-            match self.shared.slots[index].try_lock() {
-                Ok(process) if process.is_some() => return (index, process),
-                Ok(_) => {}
-                Err(_) => return (index, lock(&self.shared.slots[index])),
-            }
+        if let Some(index) = assigned
+            && let Some(process) = lock(&slots[index]).clone()
+        {
+            return Ok((index, process));
         }
-        for (index, slot) in self.shared.slots.iter().enumerate() {
-            if let Ok(process) = slot.try_lock()
-                && (process.is_some() || index == 0)
-            {
-                return (index, process);
-            }
-        }
+        let running = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(index, slot)| lock(slot).clone().map(|process| (index, process)))
+            .min_by_key(|(_, process)| process.in_flight());
+        let free_slot = slots.iter().position(|slot| lock(slot).is_none());
         let warming = self.shared.warming.load(Ordering::SeqCst);
-        for (index, slot) in self.shared.slots.iter().enumerate().skip(1) {
-            if warming {
-                break;
+        match (running, free_slot) {
+            (Some((index, process)), Some(_))
+                if process.in_flight() < process::MAX_IN_FLIGHT || warming =>
+            {
+                Ok((index, process))
             }
-            if let Ok(process) = slot.try_lock() {
-                return (index, process);
-            }
+            (Some(running), None) => Ok(running),
+            (_, Some(index)) => Ok((
+                index,
+                self.shared.process(index, &options.root, options.dev)?,
+            )),
+            (None, None) => Err("no compiler worker slot".into()),
         }
-        (0, lock(&self.shared.slots[0]))
     }
 
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
@@ -399,31 +390,20 @@ impl WorkerPool {
         kind: WorkerKind,
         options: &Options,
     ) -> Result<Value, String> {
-        let (index, mut slot) = self.acquire(&filename);
-        lock(&self.assigned).insert(filename, index);
         let mut last_error = String::new();
         for attempt in 0..2 {
-            if slot.is_none() {
-                *slot = Some(spawn(&options.root, options.dev)?);
-            }
-            let process = slot.as_mut().expect("just started");
-            let limit = if process.warm.contains(&kind) {
+            let (index, process) = self.acquire(&filename, options)?;
+            lock(&self.assigned).insert(filename.clone(), index);
+            let limit = if process.is_warm(kind) {
                 options.compile_timeout
             } else {
                 options.compile_timeout + COLD_COMPILER_GRACE
             };
-            let answer = exchange(process, request, limit);
-            process.last_used = Instant::now();
-            match answer {
-                Ok(response) => {
-                    if !process.warm.contains(&kind) {
-                        process.warm.push(kind);
-                    }
-                    return Ok(response);
-                }
+            match process.exchange(request, kind, limit) {
+                Ok(response) => return Ok(response),
                 Err(Failure::Died(error)) => {
                     last_error = error;
-                    *slot = None;
+                    self.shared.forget(index, &process);
                     if attempt == 0 {
                         self.notice_restart(format!(
                             "the {} compiler (Node worker) stopped while compiling {file} and was restarted",
@@ -432,7 +412,7 @@ impl WorkerPool {
                     }
                 }
                 Err(Failure::TimedOut) => {
-                    *slot = None;
+                    self.shared.forget(index, &process);
                     let message = format!(
                         "compiling {file} took longer than {} ms (reloadTimeout): the {} compiler was stopped and restarted",
                         options.compile_timeout.as_millis(),
@@ -451,96 +431,6 @@ impl WorkerPool {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn exchange(process: &mut Process, request: &Value, limit: Duration) -> Result<Value, Failure> {
-    let mut line = request.to_string();
-    line.push('\n');
-    process
-        .stdin
-        .write_all(line.as_bytes())
-        .and_then(|()| process.stdin.flush())
-        .map_err(|e| Failure::Died(e.to_string()))?;
-    let want = &request["id"];
-    let deadline = Instant::now() + limit;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let answer = match process.lines.recv_timeout(left) {
-            Ok(answer) => answer,
-            Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut),
-            Err(RecvTimeoutError::Disconnected) => return Err(Failure::Died("it exited".into())),
-        };
-        let Ok(response) = serde_json::from_str::<Value>(&answer) else {
-            continue;
-        };
-        if &response["id"] == want {
-            return Ok(response);
-        }
-    }
-}
-
-/// Started in the project root, so the locations compilers print are relative to it.
-fn spawn(root: &Path, dev: bool) -> Result<Process, String> {
-    let script = worker_script_path()?;
-    // A dev server's worker lives long: a small young generation keeps its memory near its
-    // compilers' size (a third less after a thousand components) for a few percent of compile
-    // time. A build's workers live seconds and go for speed.
-    let young_generation: &[&str] = if dev {
-        &["--max-semi-space-size=2"]
-    } else {
-        &[]
-    };
-    let mut child = Command::new("node")
-        .args(young_generation)
-        .arg(&script)
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("could not start `node` ({e}); Vue, Svelte and Solid compilation needs Node.js on PATH"))?;
-    let stdin = child.stdin.take().ok_or("no stdin")?;
-    let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    let (sender, lines) = std::sync::mpsc::channel();
-    // Ends when the worker's stdout closes (it exited or was killed).
-    std::thread::spawn(move || {
-        for line in stdout.lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Ok(Process {
-        child,
-        stdin,
-        lines,
-        warm: Vec::new(),
-        last_used: Instant::now(),
-    })
-}
-
-/// The worker ships inside the binary; it is written next to the OS temp files, named by a hash
-/// of its text so that two versions of Metamon never share one.
-fn worker_script_path() -> Result<PathBuf, String> {
-    let hash = crate::content_hash(WORKER_SOURCE.as_bytes());
-    let path = std::env::temp_dir().join(format!("metamon-worker-{hash:016x}.mjs"));
-    let current = || std::fs::read_to_string(&path).ok().as_deref() == Some(WORKER_SOURCE);
-    if !current() {
-        // One partial file per writer: the workers of one process start side by side.
-        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let writer = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let partial = path.with_extension(format!("{}-{writer}.tmp", std::process::id()));
-        let written =
-            std::fs::write(&partial, WORKER_SOURCE).and_then(|()| std::fs::rename(&partial, &path));
-        if let Err(error) = written {
-            let _ = std::fs::remove_file(&partial);
-            if !current() {
-                return Err(format!("could not write the worker script: {error}"));
-            }
-        }
-    }
-    Ok(path)
 }
 
 #[cfg(test)]
@@ -571,12 +461,8 @@ mod tests {
             "{}",
             first.code
         );
-        {
-            let mut slot = worker.shared.slots[0].lock().unwrap();
-            let process = slot.as_mut().unwrap();
-            process.child.kill().unwrap();
-            process.child.wait().unwrap();
-        }
+        let process = worker.shared.slots[0].lock().unwrap().clone().unwrap();
+        process.kill();
         let second = compile();
         assert_eq!(first.code, second.code);
     }
