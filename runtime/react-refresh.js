@@ -265,7 +265,13 @@ export function registerExportsForReactRefresh(filename, moduleExports) {
   }
 }
 
-export const __hmr_import = (url) => import(/* @vite-ignore */ url);
+export const __hmr_import = (url) => {
+  // Bundled dev serving: the module is an instance of the page's registry, not a native one.
+  const registry = globalThis.__METAMON_REGISTRY__;
+  if (!registry) return import(/* @vite-ignore */ url);
+  const { pathname, search } = new URL(url);
+  return registry.import(pathname + search);
+};
 
 // Constant elements (see crates/compile/src/constant_elements.rs): the compiler turns every
 // element whose props are literals and module-level names into

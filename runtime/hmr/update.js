@@ -52,12 +52,14 @@ export class HMRClient {
     this.debug = options.debugState || createDebugState();
     this.importUpdatedModule =
       options.importUpdatedModule ||
-      ((update) =>
-        import(
-          /* @vite-ignore */ update.timestamp == null
-            ? stripTimestamp(update.acceptedPath)
-            : withTimestamp(update.acceptedPath, update.timestamp)
-        ));
+      ((update) => {
+        const url = update.timestamp == null
+          ? stripTimestamp(update.acceptedPath)
+          : withTimestamp(update.acceptedPath, update.timestamp);
+        // Bundled dev serving: the page's modules live in the registry, not the module map.
+        const registry = g.__METAMON_REGISTRY__;
+        return registry ? registry.import(url) : import(/* @vite-ignore */ url);
+      });
     // Recovery (see applyBatch / finishJob / rollback):
     const opts = options.options;
     this.getOptions = typeof opts === 'function' ? () => resolveOptions(opts()) : () => resolveOptions(opts);

@@ -32,7 +32,9 @@ export function cleanup(dir) {
 
 /** `metamon dev` on `root` (see startDevServer in testing/ for the options), with this repo's binary. */
 export function startServer(root, options = {}) {
-  return startDevServer(root, { binary, ...options });
+  // METAMON_BUNDLE=1 runs the suite with bundled dev serving, =0 with one request per module.
+  const mode = { 1: ['--bundle'], 0: ['--no-bundle'] }[process.env.METAMON_BUNDLE] || [];
+  return startDevServer(root, { binary, ...options, args: [...(options.args || []), ...mode] });
 }
 
 export async function launchBrowser() {

@@ -48,6 +48,12 @@ enum Command {
         /// Host to listen on.
         #[arg(long)]
         host: Option<String>,
+        /// Serve each page's modules in a few packs (bundled dev serving; config key `bundle`).
+        #[arg(long, conflicts_with = "no_bundle")]
+        bundle: bool,
+        /// Serve one request per module, as native ES modules (for debugging).
+        #[arg(long)]
+        no_bundle: bool,
     },
     /// Bundle the app for production into dist/.
     Build {
@@ -101,13 +107,18 @@ fn main() -> ExitCode {
             sourcemap,
             hmr,
         } => compile_one(&file, out.as_deref(), sourcemap, hmr),
-        Command::Dev { root, port, host } => {
-            run(metamon_server::serve(metamon_server::DevOptions {
-                root,
-                port,
-                host,
-            }))
-        }
+        Command::Dev {
+            root,
+            port,
+            host,
+            bundle,
+            no_bundle,
+        } => run(metamon_server::serve(metamon_server::DevOptions {
+            root,
+            port,
+            host,
+            bundle: (bundle || no_bundle).then_some(bundle),
+        })),
         Command::Build {
             root,
             out_dir,

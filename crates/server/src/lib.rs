@@ -51,6 +51,8 @@ pub struct DevOptions {
     pub port: Option<u16>,
     /// Overrides the config file's host.
     pub host: Option<String>,
+    /// Overrides the config file's `bundle`.
+    pub bundle: Option<bool>,
 }
 
 /// Starts the dev server and runs until the process ends.
@@ -92,7 +94,7 @@ pub async fn serve(options: DevOptions) -> Result<(), String> {
     let port = options.port.or(config.port).unwrap_or(5173);
     let strict_port = config.strict_port;
     let open = config.open;
-    let server = DevServer::new(root, host.clone(), config)?;
+    let server = DevServer::new(root, host.clone(), config, options.bundle)?;
     if let Some(diagnostic) = config_error {
         server.errors.record(vec![diagnostic]);
     }

@@ -25,10 +25,17 @@ pub struct DevServer {
     pub channel: HmrChannel,
     /// Custom events from the pages (`import.meta.hot.send`).
     pub received: ReceivedEvents,
+    /// `--bundle` / `--no-bundle`, over the config's `bundle`.
+    bundle_override: Option<bool>,
 }
 
 impl DevServer {
-    pub fn new(root: PathBuf, host: String, config: Config) -> Result<Arc<Self>, String> {
+    pub fn new(
+        root: PathBuf,
+        host: String,
+        config: Config,
+        bundle_override: Option<bool>,
+    ) -> Result<Arc<Self>, String> {
         let root = root
             .canonicalize()
             .map_err(|e| format!("cannot open the app folder {}: {e}", root.display()))?;
@@ -39,7 +46,14 @@ impl DevServer {
             pipeline: Arc::new(Pipeline::new(root, config, channel.clone())),
             channel,
             received: ReceivedEvents::default(),
+            bundle_override,
         }))
+    }
+
+    /// Pages load their modules in packs (`http/pack.rs`) rather than one request per module.
+    pub fn bundled(&self) -> bool {
+        self.bundle_override
+            .unwrap_or_else(|| self.pipeline.config().bundle)
     }
 
     pub fn root(&self) -> &Path {

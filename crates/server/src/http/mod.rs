@@ -9,6 +9,7 @@ mod files;
 mod guard;
 mod html;
 mod modules;
+mod pack;
 mod runtime;
 mod socket;
 
@@ -31,6 +32,7 @@ pub fn router(server: Arc<DevServer>) -> Router {
         .route("/@metamon/ws", get(socket::upgrade))
         .route("/@metamon/events", get(events::received).post(events::send))
         .route("/@metamon/graph", get(graph_size))
+        .route("/@metamon/pack", get(pack::get).post(pack::post))
         .route("/@metamon/{*name}", get(runtime::handle))
         .route("/@deps/{*file}", get(deps::handle))
         .fallback(get(modules::handle))

@@ -17,21 +17,23 @@ pub async fn handle(State(server): State<Arc<DevServer>>, Path(name): Path<Strin
     if format!("{}{name}", runtime_files::PREFIX) == ROUTES_KEY {
         return modules::module(&server, ROUTES_KEY, false).await;
     }
-    if let Some(builtin) = name.strip_prefix(runtime_files::BROWSER_EXTERNAL) {
-        return text(
-            StatusCode::OK,
-            JS,
-            runtime_files::browser_external_module(builtin),
-        );
+    match served_text(&server, &name) {
+        Some(served) => text(StatusCode::OK, JS, served),
+        None => refused(Refusal::NotFound),
     }
-    let Some(source) = runtime_files::source(&name) else {
-        return refused(Refusal::NotFound);
-    };
+}
+
+/// The served text of the runtime file `/@metamon/<name>` (not the routes table).
+pub fn served_text(server: &DevServer, name: &str) -> Option<String> {
+    if let Some(builtin) = name.strip_prefix(runtime_files::BROWSER_EXTERNAL) {
+        return Some(runtime_files::browser_external_module(builtin));
+    }
+    let source = runtime_files::source(name)?;
     let transformed = Transformed {
         code: source.to_string(),
         imports: runtime_imports(source),
         ..Transformed::default()
     };
     // An empty key: runtime files are never hot-updated.
-    text(StatusCode::OK, JS, server.pipeline.render("", &transformed))
+    Some(server.pipeline.render("", &transformed))
 }

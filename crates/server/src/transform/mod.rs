@@ -4,6 +4,7 @@
 //! rendered (`bridge_by_use`) → resolve (`resolve.rs`) → record in the graph; render
 //! (`render.rs`) writes the import URLs in when the module is served.
 
+mod factories;
 mod render;
 mod resolve;
 
@@ -39,6 +40,7 @@ pub struct Pipeline {
     deps: Deps,
     /// For the full reload a re-bundle of the dependencies needs.
     channel: HmrChannel,
+    factories: factories::FactoryCache,
 }
 
 impl Pipeline {
@@ -54,6 +56,7 @@ impl Pipeline {
             graph: Mutex::new(Graph::default()),
             deps: Deps::default(),
             channel,
+            factories: Default::default(),
         }
     }
 
@@ -114,6 +117,14 @@ impl Pipeline {
     pub fn render(&self, key: &str, transformed: &Transformed) -> String {
         let graph = self.graph();
         render(key, transformed, &graph, &self.deps.read())
+    }
+
+    /// A served module in factory form, for bundled dev serving (`http/pack.rs`).
+    pub fn factory(
+        &self,
+        served: &str,
+    ) -> Result<Arc<metamon_project::module_factory::Factory>, String> {
+        self.factories.factory(served)
     }
 
     /// The npm entries of every installed framework's runtime, bundled up front so that a

@@ -1,0 +1,439 @@
+//! A served ES module as a factory for the page's module registry (bundled dev serving): the
+//! same code, with imports read from the registry and exports installed as getters, so many
+//! modules travel in one response and still evaluate with ES-module semantics.
+//!
+//! ```js
+//! (function(__i,__e,__s,__meta,__dyn){"use strict";__e({"default":()=>App});const __0=__i(0);
+//! function App() { return (0,__0.jsx)(__0.Child, {}); }   // imports → live member reads
+//! })
+//! ```
+//!
+//! `__i(n)` evaluates and returns `deps[n]` (imports are hoisted, in source order, as ESM
+//! evaluates them), `__e` installs the export getters first (a cycle sees hoisted functions),
+//! `__s` is `export *`, `__meta` is `import.meta` and `__dyn` is `import()`. Edits never add or
+//! remove a line, so the module's source map still holds line for line.
+
+use oxc::allocator::Allocator;
+use oxc::ast::AstKind;
+use oxc::ast::ast::{
+    ArrowFunctionExpression, AwaitExpression, Declaration, ExportDefaultDeclarationKind,
+    ForOfStatement, Function, ImportDeclarationSpecifier, ImportExpression, ImportMeta, Statement,
+};
+use oxc::ast_visit::{Visit, walk};
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::{GetSpan, SourceType, Span};
+use oxc::syntax::scope::ScopeFlags;
+use std::collections::HashMap;
+
+/// A module in factory form. [`Factory::code`] writes the function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factory {
+    /// What the module imports statically, in evaluation order: `__i(n)` is `deps[n]`.
+    pub deps: Vec<String>,
+    /// Top-level `await`: the factory must be an `async function`.
+    pub has_top_level_await: bool,
+    /// `__e({...})` and `__s(...)`: what runs before the module's own code.
+    exports: String,
+    stars: Vec<usize>,
+    body: String,
+    /// The module's `//# sourceMappingURL=` comment, kept after the function.
+    map_comment: String,
+}
+
+const DEFAULT_LOCAL: &str = "__metamon_default";
+
+impl Factory {
+    /// The function expression. `is_async` when the module or anything it imports awaits at
+    /// the top level: then every import is awaited.
+    pub fn code(&self, is_async: bool) -> String {
+        let (function, wait) = if is_async {
+            ("async function", "await ")
+        } else {
+            ("function", "")
+        };
+        let mut out = String::with_capacity(self.body.len() + self.map_comment.len() + 256);
+        out.push('(');
+        out.push_str(function);
+        out.push_str("(__i,__e,__s,__meta,__dyn){\"use strict\";");
+        out.push_str(&self.exports);
+        if !self.deps.is_empty() {
+            let imports: Vec<String> = (0..self.deps.len())
+                .map(|n| format!("__{n}={wait}__i({n})"))
+                .collect();
+            out.push_str(&format!("const {};", imports.join(",")));
+        }
+        for star in &self.stars {
+            out.push_str(&format!("__s(__{star});"));
+        }
+        out.push_str(&self.body);
+        out.push_str("\n})");
+        out.push_str(&self.map_comment);
+        out
+    }
+}
+
+/// Rewrites a served module (imports already URLs) into factory form. Errors are parse errors.
+pub fn to_factory(served: &str) -> Result<Factory, String> {
+    let (code, map_comment) = match served.rfind("\n//# sourceMappingURL=") {
+        Some(at) if !served[at + 1..].trim_end().contains('\n') => {
+            (&served[..at], served[at..].to_string())
+        }
+        _ => (served, String::new()),
+    };
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
+    if parsed.panicked || parsed.diagnostics.has_errors() {
+        return Err(parsed.diagnostics.errors().next().map_or_else(
+            || "unknown parse error".to_string(),
+            |e| e.message.to_string(),
+        ));
+    }
+    let program = &parsed.program;
+    let semantic = SemanticBuilder::new()
+        .with_build_nodes(true)
+        .build(program)
+        .semantic;
+    let scoping = semantic.scoping();
+
+    let mut deps: Vec<String> = Vec::new();
+    let mut dep_index = |specifier: &str| -> usize {
+        match deps.iter().position(|dep| dep == specifier) {
+            Some(index) => index,
+            None => {
+                deps.push(specifier.to_string());
+                deps.len() - 1
+            }
+        }
+    };
+    let mut edits = Edits::default();
+    // Import bindings: local name → the expression that reads it live.
+    let mut imported: HashMap<String, String> = HashMap::new();
+    let mut import_symbols = Vec::new();
+    let mut getters: Vec<(String, String)> = Vec::new();
+    let mut stars = Vec::new();
+
+    for statement in &program.body {
+        match statement {
+            Statement::ImportDeclaration(import) => {
+                let n = dep_index(import.source.value.as_str());
+                edits.remove(code, import.span);
+                for specifier in import.specifiers.iter().flatten() {
+                    let (local, read) = match specifier {
+                        ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                            (&s.local, format!("__{n}.default"))
+                        }
+                        ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                            (&s.local, format!("__{n}"))
+                        }
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                            (&s.local, member(n, s.imported.name().as_str()))
+                        }
+                    };
+                    imported.insert(local.name.to_string(), read.clone());
+                    import_symbols.push((local.symbol_id(), read));
+                }
+            }
+            Statement::ExportFromDeclaration(export) => {
+                let n = dep_index(export.source.value.as_str());
+                edits.remove(code, export.span);
+                for specifier in &export.specifiers {
+                    getters.push((
+                        specifier.exported.name().to_string(),
+                        member(n, specifier.local.name().as_str()),
+                    ));
+                }
+            }
+            Statement::ExportAllDeclaration(export) => {
+                let n = dep_index(export.source.value.as_str());
+                edits.remove(code, export.span);
+                match &export.exported {
+                    Some(name) => getters.push((name.name().to_string(), format!("__{n}"))),
+                    None => stars.push(n),
+                }
+            }
+            Statement::ExportNamedDeclaration(export) => {
+                edits.remove(code, export.span);
+                for specifier in &export.specifiers {
+                    let local = specifier.local.name().to_string();
+                    let read = imported.get(&local).cloned().unwrap_or(local);
+                    getters.push((specifier.exported.name().to_string(), read));
+                }
+            }
+            Statement::ExportDeclaration(export) => {
+                let declaration = &export.declaration;
+                edits.replace(export.span.start, declaration.span().start, "");
+                for name in declared_names(declaration) {
+                    getters.push((name.clone(), name));
+                }
+            }
+            Statement::ExportDefaultDeclaration(export) => {
+                let prefix_end = export.declaration.span().start;
+                let named = match &export.declaration {
+                    ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
+                        f.id.as_ref().map(|id| id.name.to_string())
+                    }
+                    ExportDefaultDeclarationKind::ClassDeclaration(c) => {
+                        c.id.as_ref().map(|id| id.name.to_string())
+                    }
+                    _ => None,
+                };
+                match named {
+                    // A declaration keeps its name (and a function its hoisting).
+                    Some(name) => {
+                        edits.replace(export.span.start, prefix_end, "");
+                        getters.push(("default".into(), name));
+                    }
+                    None => {
+                        edits.replace(
+                            export.span.start,
+                            prefix_end,
+                            &format!("const {DEFAULT_LOCAL} = "),
+                        );
+                        if !matches!(
+                            export.declaration,
+                            ExportDefaultDeclarationKind::FunctionDeclaration(_)
+                                | ExportDefaultDeclarationKind::ClassDeclaration(_)
+                        ) {
+                            // An expression statement already ends itself.
+                        } else {
+                            edits.replace(export.span.end, export.span.end, ";");
+                        }
+                        getters.push(("default".into(), DEFAULT_LOCAL.into()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // Every read of an import becomes a live read of the dependency's namespace.
+    let nodes = semantic.nodes();
+    for (symbol, read) in &import_symbols {
+        for reference in scoping.get_resolved_reference_ids(*symbol) {
+            let node = scoping.get_reference(*reference).node_id();
+            let span = nodes.get_node(node).kind().span();
+            let name = &code[span.start as usize..span.end as usize];
+            let text = match nodes.parent_kind(node) {
+                AstKind::ObjectProperty(property) if property.shorthand => {
+                    format!("{name}: {read}")
+                }
+                AstKind::CallExpression(call) if call.callee.span() == span => {
+                    format!("(0,{read})")
+                }
+                AstKind::TaggedTemplateExpression(tagged) if tagged.tag.span() == span => {
+                    format!("(0,{read})")
+                }
+                _ => read.clone(),
+            };
+            edits.replace(span.start, span.end, &text);
+        }
+    }
+
+    let mut syntax = Syntax::default();
+    syntax.visit_program(program);
+    for span in syntax.meta {
+        edits.replace(span.start, span.end, "__meta");
+    }
+    for start in syntax.dynamic_imports {
+        edits.replace(start, start + "import".len() as u32, "__dyn");
+    }
+
+    let exports = if getters.is_empty() {
+        String::new()
+    } else {
+        let entries: Vec<String> = getters
+            .iter()
+            .map(|(name, read)| format!("{}:()=>{read}", json_string(name)))
+            .collect();
+        format!("__e({{{}}});", entries.join(","))
+    };
+    Ok(Factory {
+        deps,
+        has_top_level_await: syntax.top_level_await,
+        exports,
+        stars,
+        body: edits.apply(code),
+        map_comment,
+    })
+}
+
+/// `__n.name`, or `__n["not an identifier"]`.
+fn member(n: usize, name: &str) -> String {
+    let identifier = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c == '_' || c == '$' || c.is_alphanumeric());
+    if identifier {
+        format!("__{n}.{name}")
+    } else {
+        format!("__{n}[{}]", json_string(name))
+    }
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+fn declared_names(declaration: &Declaration) -> Vec<String> {
+    match declaration {
+        Declaration::VariableDeclaration(variables) => variables
+            .declarations
+            .iter()
+            .flat_map(|d| d.id.get_binding_identifiers())
+            .map(|id| id.name.to_string())
+            .collect(),
+        Declaration::FunctionDeclaration(f) => f.id.iter().map(|id| id.name.to_string()).collect(),
+        Declaration::ClassDeclaration(c) => c.id.iter().map(|id| id.name.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Text edits by byte span, applied in order; an edit inside a removed statement is dropped.
+#[derive(Default)]
+struct Edits(Vec<(u32, u32, String)>);
+
+impl Edits {
+    fn replace(&mut self, start: u32, end: u32, text: &str) {
+        self.0.push((start, end, text.to_string()));
+    }
+
+    /// Removes a statement, keeping its line breaks (the source map maps lines).
+    fn remove(&mut self, code: &str, span: Span) {
+        let lines = code[span.start as usize..span.end as usize]
+            .matches('\n')
+            .count();
+        self.replace(span.start, span.end, &"\n".repeat(lines));
+    }
+
+    fn apply(mut self, code: &str) -> String {
+        self.0.sort_by_key(|(start, end, _)| (*start, *end));
+        let mut out = String::with_capacity(code.len() + self.0.len() * 8);
+        let mut last = 0;
+        for (start, end, text) in self.0 {
+            let (start, end) = (start as usize, end as usize);
+            if start < last {
+                continue;
+            }
+            out.push_str(&code[last..start]);
+            out.push_str(&text);
+            last = end;
+        }
+        out.push_str(&code[last..]);
+        out
+    }
+}
+
+/// `import.meta`, `import()` and top-level `await` anywhere in the module.
+#[derive(Default)]
+struct Syntax {
+    meta: Vec<Span>,
+    dynamic_imports: Vec<u32>,
+    top_level_await: bool,
+    function_depth: usize,
+}
+
+impl<'a> Visit<'a> for Syntax {
+    fn visit_import_meta(&mut self, it: &ImportMeta) {
+        self.meta.push(it.span);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if it.phase.is_none() {
+            self.dynamic_imports.push(it.span.start);
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_function(&mut self, it: &Function<'a>, flags: ScopeFlags) {
+        self.function_depth += 1;
+        walk::walk_function(self, it, flags);
+        self.function_depth -= 1;
+    }
+
+    fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        self.function_depth += 1;
+        walk::walk_arrow_function_expression(self, it);
+        self.function_depth -= 1;
+    }
+
+    fn visit_await_expression(&mut self, it: &AwaitExpression<'a>) {
+        self.top_level_await |= self.function_depth == 0;
+        walk::walk_await_expression(self, it);
+    }
+
+    fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        self.top_level_await |= it.r#await && self.function_depth == 0;
+        walk::walk_for_of_statement(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn factory(code: &str) -> String {
+        let factory = to_factory(code).unwrap();
+        format!(
+            "deps: {:?}\n{}",
+            factory.deps,
+            factory.code(factory.has_top_level_await)
+        )
+    }
+
+    #[test]
+    fn imports_become_live_reads() {
+        insta::assert_snapshot!(factory(
+            "import React, { useState as use, \"a-b\" as ab } from \"/@deps/react.js\";\nimport * as ns from \"/src/ns.ts?t=2\";\nimport \"/src/style.css\";\nexport function App() {\n  const [n] = use(0);\n  return { React, ns, v: ab, tag: use`x`, n: new React.Component() };\n}\n"
+        ));
+    }
+
+    #[test]
+    fn export_forms() {
+        insta::assert_snapshot!(factory(
+            "import { B } from \"/src/B.tsx\";\nexport const a = 1, { b, c: [d] } = {};\nexport let count = 0;\nexport class K {}\nfunction f() {}\nexport { f as g, B, count as \"the count\" };\nexport { x as y, default as z } from \"/src/x.ts\";\nexport * from \"/src/star.ts\";\nexport * as all from \"/src/all.ts\";\nexport default function () { return count++; }\n"
+        ));
+    }
+
+    #[test]
+    fn default_exports() {
+        for (index, code) in [
+            "export default 1 + 2;",
+            "export default function named() {}\nnamed();",
+            "export default class {}",
+            "import X from \"/x.js\";\nexport default X;",
+        ]
+        .iter()
+        .enumerate()
+        {
+            insta::assert_snapshot!(format!("default_exports_{index}"), factory(code));
+        }
+    }
+
+    #[test]
+    fn meta_dynamic_import_and_top_level_await() {
+        insta::assert_snapshot!(factory(
+            "import { a } from \"/src/a.ts\";\nimport.meta.hot = 1;\nconst page = await import(\"/pages/x.mtm\");\nconst later = () => import(a);\nexport { page, later };\n//# sourceMappingURL=data:application/json;base64,e30=\n"
+        ));
+    }
+
+    #[test]
+    fn shadowed_names_are_left_alone() {
+        insta::assert_snapshot!(factory(
+            "import { x } from \"/x.js\";\nfunction f(x) { return x; }\nconsole.log(x, f(1));\n"
+        ));
+    }
+
+    #[test]
+    fn lines_are_kept() {
+        let code = "import {\n  a,\n  b\n} from \"/a.js\";\nexport {\n  a\n};\nthrow b;\n";
+        let out = to_factory(code).unwrap().code(false);
+        assert!(out.lines().nth(7).unwrap().contains("throw __0.b"));
+    }
+
+    #[test]
+    fn parse_errors_are_values() {
+        assert!(to_factory("export const = ;").is_err());
+    }
+}

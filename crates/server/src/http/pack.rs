@@ -1,0 +1,266 @@
+//! `/@metamon/pack`: bundled dev serving. A page asks for modules by URL (`GET ?m=` for its
+//! first pack, `POST {"modules", "have"}` later); the answer is every module of their static
+//! closure the page does not have yet, in factory form (`metamon_project::module_factory`), for
+//! its registry (`runtime/registry.js`), and the URLs that stay native ES modules (`externals`:
+//! dependencies and the runtime). A module keeps its URL (`?t=` included), so the page's
+//! registry holds the same instances its module map would, and HMR works as it does per module.
+
+use super::{origin_allowed, text};
+use crate::server::DevServer;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use metamon_project::analysis::pages::ROUTES_KEY;
+use metamon_project::files::file_for_url;
+use metamon_project::module_factory::Factory;
+use metamon_project::module_id::{key_from_url, selects_module, split_key};
+use metamon_project::runtime_files;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+struct PackRequest {
+    modules: Vec<String>,
+    #[serde(default)]
+    have: Vec<String>,
+}
+
+pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
+    let modules: Vec<String> = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("m="))
+        .map(|url| {
+            percent_encoding::percent_decode_str(url)
+                .decode_utf8_lossy()
+                .to_string()
+        })
+        .collect();
+    respond(&server, modules, HashSet::new()).await
+}
+
+pub async fn post(
+    State(server): State<Arc<DevServer>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
+    if origin.is_some() && !origin_allowed(origin, &server.host) {
+        return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden\n");
+    }
+    match serde_json::from_str::<PackRequest>(&body) {
+        Ok(request) => respond(&server, request.modules, request.have.into_iter().collect()).await,
+        Err(error) => text(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            format!("expected {{\"modules\": [url], \"have\": [url]}}: {error}\n"),
+        ),
+    }
+}
+
+async fn respond(server: &Arc<DevServer>, modules: Vec<String>, have: HashSet<String>) -> Response {
+    if modules.is_empty() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            "no module asked for\n",
+        );
+    }
+    let body = pack(server, modules, have).await;
+    text(StatusCode::OK, "application/json", body)
+}
+
+/// One module of a pack, before its `async` flag is known.
+struct Packed {
+    url: String,
+    /// The factory's imports as paths from the root (runtime files import `./hmr/…`).
+    deps: Vec<String>,
+    factory: Result<Arc<Factory>, String>,
+}
+
+/// The closure of `requested` minus `have`, as the JSON the registry reads.
+async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<String>) -> String {
+    let mut seen: HashSet<String> = have;
+    let mut externals = Vec::new();
+    let mut packed: Vec<Packed> = Vec::new();
+    let mut frontier = requested;
+    while !frontier.is_empty() {
+        let mut level = Vec::new();
+        for url in frontier.drain(..) {
+            if !seen.insert(url.clone()) {
+                continue;
+            }
+            match source_of(server, &url) {
+                Some(source) => level.push((url, source)),
+                None => externals.push(url),
+            }
+        }
+        // A level's modules are transformed at once (the compilers work in parallel).
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, (_, source)) in level.iter().enumerate() {
+            let server = server.clone();
+            let source = source.clone();
+            tasks.spawn(async move { (n, served_text(&server, &source).await) });
+        }
+        let mut served: Vec<Result<String, String>> =
+            vec![Err("the compile task stopped".into()); level.len()];
+        while let Some(result) = tasks.join_next().await {
+            if let Ok((n, text)) = result {
+                served[n] = text;
+            }
+        }
+        for ((url, _), served) in level.into_iter().zip(served) {
+            let factory = served.and_then(|served| {
+                server
+                    .pipeline
+                    .factory(&served)
+                    .map_err(|message| format!("{url} does not parse as served: {message}"))
+            });
+            let deps: Vec<String> = factory
+                .as_ref()
+                .map(|factory| {
+                    factory
+                        .deps
+                        .iter()
+                        .map(|dep| resolve_url(&url, dep))
+                        .collect()
+                })
+                .unwrap_or_default();
+            frontier.extend(deps.iter().filter(|dep| !seen.contains(*dep)).cloned());
+            packed.push(Packed { url, deps, factory });
+        }
+    }
+    to_json(&packed, &externals)
+}
+
+/// What the pack serves under a URL; `None` for a URL that stays a native ES module
+/// (dependencies, and the registry itself).
+#[derive(Clone)]
+enum Source {
+    Module(String),
+    Runtime(String),
+}
+
+fn source_of(server: &DevServer, url: &str) -> Option<Source> {
+    let key = key_from_url(url);
+    if key == ROUTES_KEY {
+        return Some(Source::Module(key));
+    }
+    let (path, query) = split_key(&key);
+    if let Some(name) = path.strip_prefix(runtime_files::PREFIX) {
+        // The registry loads packs: it is the one runtime file that stays native.
+        let is_runtime = name != "registry.js"
+            && (name.starts_with(runtime_files::BROWSER_EXTERNAL)
+                || runtime_files::source(name).is_some());
+        return is_runtime.then(|| Source::Runtime(name.to_string()));
+    }
+    if !path.starts_with('/') || path.starts_with("/@") {
+        return None;
+    }
+    let kind = metamon_compile::module_kind(path, &server.pipeline.options());
+    let is_module = query.is_some_and(selects_module)
+        || kind.is_some_and(metamon_compile::ModuleKind::is_script);
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    (is_module && file_for_url(server.root(), &decoded).is_ok()).then_some(Source::Module(key))
+}
+
+/// The module's served text, as its own URL would answer it: for a project module the last good
+/// version when the current one fails (the error goes to the overlay), or the error as a message.
+async fn served_text(server: &DevServer, source: &Source) -> Result<String, String> {
+    let key = match source {
+        Source::Runtime(name) => {
+            return super::runtime::served_text(server, name)
+                .ok_or_else(|| format!("no runtime file {name}"));
+        }
+        Source::Module(key) => key,
+    };
+    match server.pipeline.transform(key).await {
+        Ok(transformed) => Ok(server.pipeline.render(key, &transformed)),
+        Err(diagnostics) => {
+            let message = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            server.errors.record(diagnostics);
+            let last_good = server.pipeline.graph().last_good(key);
+            match last_good {
+                Some(transformed) => Ok(server.pipeline.render(key, &transformed)),
+                None => Err(message),
+            }
+        }
+    }
+}
+
+/// `dep` as imported by the module at `url`: a relative specifier from the module's folder.
+fn resolve_url(url: &str, dep: &str) -> String {
+    if !dep.starts_with("./") && !dep.starts_with("../") {
+        return dep.to_string();
+    }
+    let mut parts: Vec<&str> = split_key(url).0.split('/').collect();
+    parts.pop();
+    for part in dep.split('/') {
+        match part {
+            "." => {}
+            ".." if parts.len() > 1 => {
+                parts.pop();
+            }
+            ".." => {}
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// `{"modules": [{url, deps, async, code} | {url, deps: [], async: false, error}], "externals"}`.
+/// A module is `async` when it or anything it imports in this pack awaits at the top level.
+fn to_json(packed: &[Packed], externals: &[String]) -> String {
+    let index: HashMap<&str, usize> = packed
+        .iter()
+        .enumerate()
+        .map(|(n, module)| (module.url.as_str(), n))
+        .collect();
+    let mut is_async: Vec<bool> = packed
+        .iter()
+        .map(|module| {
+            module
+                .factory
+                .as_ref()
+                .is_ok_and(|factory| factory.has_top_level_await)
+        })
+        .collect();
+    // Spread to importers until nothing changes (the graph may have cycles).
+    let mut changed = is_async.contains(&true);
+    while changed {
+        changed = false;
+        for (n, module) in packed.iter().enumerate() {
+            if !is_async[n]
+                && module
+                    .deps
+                    .iter()
+                    .any(|dep| index.get(dep.as_str()).is_some_and(|&d| is_async[d]))
+            {
+                is_async[n] = true;
+                changed = true;
+            }
+        }
+    }
+    let modules: Vec<serde_json::Value> = packed
+        .iter()
+        .zip(is_async)
+        .map(|(module, is_async)| match &module.factory {
+            Ok(factory) => serde_json::json!({
+                "url": module.url,
+                "deps": module.deps,
+                "async": is_async,
+                "code": factory.code(is_async),
+            }),
+            Err(message) => serde_json::json!({
+                "url": module.url, "deps": [], "async": false, "error": message,
+            }),
+        })
+        .collect();
+    serde_json::json!({ "modules": modules, "externals": externals }).to_string()
+}
