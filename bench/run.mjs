@@ -1,7 +1,7 @@
 // Benchmarks `metamon dev` against Vite on the same generated apps, one server after the
 // other, in headless Chromium: cold start (empty and warm dependency cache), leaf and root
 // save→DOM latency, whether local state survived, dev-server peak RSS.
-// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N] [--only build|state]
+// usage: node bench/run.mjs [--quick] [--apps react,react-mtm,react-10k] [--rounds N] [--only build|state] [--bundle|--no-bundle]
 // Output: a table on stdout, bench/results/latest.json and bench/results/latency.svg.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +28,9 @@ const runState = onlyState || (!quick && !onlyBuild && !args.includes('--apps'))
 // for cold starts. Not in quick mode; `--no-bundled` leaves it out.
 const bundled = !quick && !onlyBuild && !args.includes('--no-bundled');
 const SERVERS = ['metamon', 'vite', ...(bundled ? ['vite-bundled'] : [])];
+// `--bundle` / `--no-bundle`: metamon's dev serving mode (packs to a module registry, or one
+// request per module); without either, its default.
+const metamonArgs = ['--bundle', '--no-bundle'].filter((flag) => args.includes(flag));
 const metamonBin = process.env.METAMON_BIN ? path.resolve(process.env.METAMON_BIN) : path.join(repo, 'target/release/metamon');
 const work = path.join(here, '.work');
 // Every server started, so none outlives a failed run.
@@ -101,7 +104,7 @@ async function startServer(kind, dir) {
   const port = 30000 + Math.floor(Math.random() * 20000);
   const started = performance.now();
   const child = kind === 'metamon'
-    ? spawn(metamonBin, ['dev', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(metamonBin, ['dev', dir, '--port', String(port), ...metamonArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('node', [path.join(here, 'node_modules/vite/bin/vite.js'), '--port', String(port), '--strictPort', ...(kind === 'vite-bundled' ? ['--experimentalBundle'] : [])], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
   const spawnFailed = new Promise((_, reject) => child.once('error', (error) => reject(new Error(`cannot start ${kind}: ${error.message}`))));

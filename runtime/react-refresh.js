@@ -108,7 +108,9 @@ function predicateOnExport(ignoredExports, moduleExports, predicate) {
     if (key === '__esModule') continue;
     if (ignoredExports.includes(key)) continue;
     const desc = Object.getOwnPropertyDescriptor(moduleExports, key);
-    if (desc && desc.get) return key;
+    // A getter may have side effects, except a module namespace's: the registry of bundled dev
+    // serving gives its live bindings as getters.
+    if (desc && desc.get && moduleExports[Symbol.toStringTag] !== 'Module') return key;
     if (!predicate(key, moduleExports[key])) return key;
   }
   return true;

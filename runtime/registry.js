@@ -40,6 +40,7 @@ export function createRegistry(options = {}) {
   const evaluate = options.evaluate || ((code, url) => indirectEval(`${code}\n//# sourceURL=${origin}${url}`));
 
   const defs = new Map(); // url → ModuleRecord (first definition wins)
+  const paths = new Set(); // the paths of the defined URLs (without their query)
   const instances = new Map(); // url → { url, def, ns, meta, status, error, promise, waits }
   const externals = new Map(); // url → namespace of a loaded native module
   const externalLoads = new Map(); // url → its pending import, shared by concurrent loaders
@@ -237,6 +238,7 @@ export function createRegistry(options = {}) {
   /** Defines a module; a URL keeps its first definition. Returns whether it was new. */
   function define(record) {
     if (defs.has(record.url)) return false;
+    paths.add(decodeURIComponent(record.url.split('?')[0]));
     defs.set(record.url, { ...record, deps: record.deps || [] });
     return true;
   }
@@ -256,6 +258,8 @@ export function createRegistry(options = {}) {
     },
     dynamicImport,
     has: (url) => defs.has(url),
+    /** Whether a module of this path (any version, any query) was loaded: the page uses it. */
+    hasPath: (path) => paths.has(path),
     namespaceOf: (url) => instances.get(url)?.ns ?? externals.get(url),
   };
 }

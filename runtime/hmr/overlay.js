@@ -185,7 +185,7 @@ if (hasDocument && typeof location !== 'undefined' && typeof PerformanceObserver
       let added = false;
       for (const entry of list.getEntries()) added = noteLoaded(entry.name) || added;
       // An import of a failing module: its error joins the overlay.
-      if (added && (debugState.serverErrors || []).some((e) => e.module && loadedPaths.has(e.module))) renderErrors();
+      if (added && (debugState.serverErrors || []).some((e) => e.module && isThisPagesError(e))) renderErrors();
     }).observe({ type: 'resource', buffered: true });
   } catch {
     // No resource timing: every error is shown.
@@ -196,7 +196,8 @@ if (hasDocument && typeof location !== 'undefined' && typeof PerformanceObserver
 /** Whether a server error belongs on this page: errors without a module (the config) always do. */
 export function isThisPagesError(error) {
   if (!error.module || !loadedPaths.size) return true;
-  return loadedPaths.has(error.module);
+  // Bundled dev serving: modules arrive in packs, the page's registry knows them.
+  return loadedPaths.has(error.module) || !!globalThis.__METAMON_REGISTRY__?.hasPath(error.module);
 }
 
 /**

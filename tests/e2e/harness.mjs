@@ -33,7 +33,9 @@ export function cleanup(dir) {
 /** `metamon dev` on `root` (see startDevServer in testing/ for the options), with this repo's binary. */
 export function startServer(root, options = {}) {
   // METAMON_BUNDLE=1 runs the suite with bundled dev serving, =0 with one request per module.
-  const mode = { 1: ['--bundle'], 0: ['--no-bundle'] }[process.env.METAMON_BUNDLE] || [];
+  // A test that names its mode keeps it.
+  const named = (options.args || []).some((arg) => arg === '--bundle' || arg === '--no-bundle');
+  const mode = named ? [] : { 1: ['--bundle'], 0: ['--no-bundle'] }[process.env.METAMON_BUNDLE] || [];
   return startDevServer(root, { binary, ...options, args: [...(options.args || []), ...mode] });
 }
 
@@ -82,15 +84,16 @@ export const pingSubscriptions = (page) =>
  * A copy of app `name` (see copyFixture) served by `metamon dev` and opened in a browser, once
  * every `ready` selector is on the page; the window is marked so that `assertNoReload` can tell
  * that no reload happened. Close it with `app.close()`.
- * @param {{ browser?: import('playwright-core').Browser, config?: object }} [options]
+ * @param {{ browser?: import('playwright-core').Browser, config?: object, args?: string[] }} [options]
  *   browser: a browser to open a page in (else the app launches and closes its own);
- *   config: written as the app's metamon.config.json before the server starts
+ *   config: written as the app's metamon.config.json before the server starts;
+ *   args: more arguments of `metamon dev`
  */
 export async function openFixture(name, ready, options = {}) {
   const app = new App(copyFixture(name), options.browser);
   try {
     if (options.config) fs.writeFileSync(app.file('metamon.config.json'), JSON.stringify(options.config));
-    app.server = await startServer(app.dir);
+    app.server = await startServer(app.dir, { args: options.args });
     app.browser = options.browser ?? (await launchBrowser());
     Object.assign(app, await openPage(app.browser, app.server.url));
     for (const selector of [ready].flat()) await app.waitForSelector(selector, 30000);

@@ -7,6 +7,7 @@
 
 use super::{origin_allowed, text};
 use crate::server::DevServer;
+use crate::transform::content_hash;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -26,7 +27,11 @@ struct PackRequest {
     have: Vec<String>,
 }
 
-pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(server): State<Arc<DevServer>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let modules: Vec<String> = query
         .as_deref()
         .unwrap_or("")
@@ -38,7 +43,33 @@ pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery
                 .to_string()
         })
         .collect();
-    respond(&server, modules, HashSet::new()).await
+    if modules.is_empty() {
+        return text(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            "no module asked for\n",
+        );
+    }
+    // A page's first pack is revalidated on each load: unchanged, it is not sent again.
+    let body = pack(&server, modules, HashSet::new()).await;
+    let etag = format!("\"{:x}\"", content_hash(&body));
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == etag)
+        });
+    let mut response = if unchanged {
+        text(StatusCode::NOT_MODIFIED, "application/json", "")
+    } else {
+        text(StatusCode::OK, "application/json", body)
+    };
+    if let Ok(value) = etag.parse() {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 pub async fn post(
@@ -51,25 +82,22 @@ pub async fn post(
         return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden\n");
     }
     match serde_json::from_str::<PackRequest>(&body) {
-        Ok(request) => respond(&server, request.modules, request.have.into_iter().collect()).await,
+        Ok(request) if !request.modules.is_empty() => {
+            let have = request.have.into_iter().collect();
+            let body = pack(&server, request.modules, have).await;
+            text(StatusCode::OK, "application/json", body)
+        }
+        Ok(_) => text(
+            StatusCode::BAD_REQUEST,
+            "text/plain",
+            "no module asked for\n",
+        ),
         Err(error) => text(
             StatusCode::BAD_REQUEST,
             "text/plain",
             format!("expected {{\"modules\": [url], \"have\": [url]}}: {error}\n"),
         ),
     }
-}
-
-async fn respond(server: &Arc<DevServer>, modules: Vec<String>, have: HashSet<String>) -> Response {
-    if modules.is_empty() {
-        return text(
-            StatusCode::BAD_REQUEST,
-            "text/plain",
-            "no module asked for\n",
-        );
-    }
-    let body = pack(server, modules, have).await;
-    text(StatusCode::OK, "application/json", body)
 }
 
 /// One module of a pack, before its `async` flag is known.

@@ -13,9 +13,7 @@ const FACTORY_CACHE_LIMIT: usize = 20_000;
 
 impl FactoryCache {
     pub fn factory(&self, served: &str) -> Result<Arc<Factory>, String> {
-        let mut hasher = DefaultHasher::new();
-        served.hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = content_hash(served);
         if let Some(factory) = self.lock().get(&hash) {
             return Ok(factory.clone());
         }
@@ -31,4 +29,12 @@ impl FactoryCache {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Factory>>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// A hash of a text, to tell versions apart (not across runs: the hasher's keys are fixed, but
+/// it is not a stable format).
+pub fn content_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }

@@ -8,6 +8,7 @@ mod factories;
 mod render;
 mod resolve;
 
+pub use factories::content_hash;
 pub use render::render;
 pub use resolve::{Resolution, runtime_imports};
 
