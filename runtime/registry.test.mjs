@@ -21,13 +21,13 @@ function setup(records, { natives = {}, fail } = {}) {
   const server = new Map(records.map((r) => [r.url, r]));
   const requests = [];
   const nativeCalls = [];
-  const isExt = (u) => u.startsWith('/@deps/') || u.startsWith('/@metamon/') || !u.startsWith('/');
+  const isExt = (u) => (u.startsWith('/@deps/') || !u.startsWith('/')) && !server.has(u);
   const fetch = async (url, init = {}) => {
     const u = new URL(url);
     const body = init.body ? JSON.parse(init.body) : undefined;
     requests.push({ method: init.method || 'GET', path: u.pathname + u.search, body });
     if (fail) return { ok: false, status: fail.status, text: async () => fail.text, json: async () => ({}) };
-    const wanted = body ? body.modules : [u.searchParams.get('m')];
+    const wanted = body ? body.modules : u.searchParams.getAll('m');
     const have = new Set(body ? body.have : []);
     const modules = [];
     const exts = new Set();
@@ -198,13 +198,13 @@ test('externals: imported natively once, in parallel, before any module is evalu
   const react = { jsx: (t) => `<${t}>` };
   const { reg, nativeCalls, log } = setup([
     mod('/src/A.js', ['/@deps/react.js', '/src/B.js'], sync(`__e({out:()=>out});${trace('A')}const __0=__i(0),__1=__i(1);const out=(0,__0.jsx)('a')+__1.out;`)),
-    mod('/src/B.js', ['/@deps/react.js', '/@metamon/client.js'], sync(`__e({out:()=>out});${trace('B')}const __0=__i(0),__1=__i(1);const out=(0,__0.jsx)('b')+__1.name;`)),
+    mod('/src/B.js', ['/@deps/react.js', '/@deps/client.js'], sync(`__e({out:()=>out});${trace('B')}const __0=__i(0),__1=__i(1);const out=(0,__0.jsx)('b')+__1.name;`)),
     mod('/src/C.js', ['/@deps/react.js'], sync(`__e({out:()=>out});const __0=__i(0);const out=(0,__0.jsx)('c');`)),
-  ], { natives: { [`${ORIGIN}/@deps/react.js`]: react, [`${ORIGIN}/@metamon/client.js`]: { name: 'client' } } });
+  ], { natives: { [`${ORIGIN}/@deps/react.js`]: react, [`${ORIGIN}/@deps/client.js`]: { name: 'client' } } });
   assert.equal((await reg.import('/src/A.js')).out, '<a><b>client');
-  assert.deepEqual(log().slice(0, 2).sort(), [`native ${ORIGIN}/@deps/react.js`, `native ${ORIGIN}/@metamon/client.js`]);
+  assert.deepEqual(log().slice(0, 2).sort(), [`native ${ORIGIN}/@deps/client.js`, `native ${ORIGIN}/@deps/react.js`]);
   assert.deepEqual(log().slice(2), ['A', 'B']);
-  assert.deepEqual(nativeCalls.sort(), [`${ORIGIN}/@deps/react.js`, `${ORIGIN}/@metamon/client.js`]);
+  assert.deepEqual(nativeCalls.sort(), [`${ORIGIN}/@deps/client.js`, `${ORIGIN}/@deps/react.js`]);
   assert.equal((await reg.import('/src/C.js')).out, '<c>');
   assert.equal(nativeCalls.length, 2, 'react was not imported again');
   assert.equal(reg.namespaceOf('/@deps/react.js'), react);
@@ -258,4 +258,23 @@ test('loading errors: a non-OK response, a dep the pack does not define', async 
   assert.deepEqual(log(), [], 'nothing evaluated');
   const missing = setup([]);
   await assert.rejects(missing.reg.import('/src/Nowhere.js'), /\/src\/Nowhere\.js/);
+});
+
+test('load: several entries in one GET; runtime files are modules; externals load only when a module needing them is imported', async () => {
+  const { reg, requests, nativeCalls, log } = setup([
+    mod('/@metamon/client', ['/@metamon/hmr.js'], sync(`const __0=__i(0);${trace('client')}`)),
+    mod('/@metamon/hmr.js', [], sync(`${trace('hmr')}`)),
+    mod('/src/main.js', ['/@deps/react-dom.js'], sync(`const __0=__i(0);${trace('main')}`)),
+  ], { natives: { [`${ORIGIN}/@deps/react-dom.js`]: { version: 19 } } });
+  await reg.load(['/@metamon/client', '/src/main.js']);
+  assert.deepEqual(requests.map((r) => `${r.method} ${r.path}`), ['GET /@metamon/pack?m=%2F%40metamon%2Fclient&m=%2Fsrc%2Fmain.js']);
+  assert.equal(reg.has('/@metamon/hmr.js'), true, 'a runtime file is a module of the pack');
+  assert.equal(reg.hasPath('/src/main.js'), true);
+  assert.deepEqual(nativeCalls, [], 'loading a pack evaluates nothing, not even dependencies');
+  await reg.importEntry('/@metamon/client');
+  assert.deepEqual(nativeCalls, []);
+  await reg.importEntry('/src/main.js');
+  assert.deepEqual(nativeCalls, [`${ORIGIN}/@deps/react-dom.js`]);
+  assert.deepEqual(log(), ['hmr', 'client', `native ${ORIGIN}/@deps/react-dom.js`, 'main']);
+  assert.equal(requests.length, 1, 'the imports found their modules in the first pack');
 });
