@@ -188,6 +188,8 @@ export function createRegistry(options = {}) {
       const pack = await res.json();
       for (const record of pack.modules || []) define(record);
       for (const ext of pack.externals || []) listedExternal.add(ext);
+      // The overlay shows the errors of the modules a page loaded: these now are.
+      if (typeof globalThis.dispatchEvent === 'function') globalThis.dispatchEvent(new Event('metamon:modules-loaded'));
     });
     loading = request.catch(() => {});
     return request;

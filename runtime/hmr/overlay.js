@@ -193,6 +193,13 @@ if (hasDocument && typeof location !== 'undefined' && typeof PerformanceObserver
   }
 }
 
+if (hasDocument) {
+  // Bundled dev serving: modules arrive in packs; an error of one of them is now this page's.
+  addEventListener('metamon:modules-loaded', () => {
+    if ((debugState.serverErrors || []).some((e) => e.module && isThisPagesError(e))) renderErrors();
+  });
+}
+
 /** Whether a server error belongs on this page: errors without a module (the config) always do. */
 export function isThisPagesError(error) {
   if (!error.module || !loadedPaths.size) return true;

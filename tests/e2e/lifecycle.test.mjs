@@ -6,6 +6,9 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, openFixture, overlayText } from './harness.mjs';
 
+// The request that brings Counter.mtm's new version: its own URL, or (bundled dev serving) a pack.
+const UPDATE_REQUEST = /\/src\/Counter\.mtm\?t=|\/@metamon\/pack$/;
+
 let browser;
 before(async () => {
   browser = await launchBrowser();
@@ -133,7 +136,7 @@ describe('graceful (default config)', () => {
     await page.evaluate(() => document.querySelector('metamon-feedback')?.shadowRoot.querySelectorAll('button').forEach((b) => b.click()));
     await app.waitFor(() => !document.querySelector('metamon-feedback'));
     // Slow the module request down so the update takes longer than the indicator delay.
-    await page.route(/\/src\/Counter\.mtm\?t=/, async (route) => {
+    await page.route(UPDATE_REQUEST, async (route) => {
       await new Promise((r) => setTimeout(r, 600));
       await route.continue();
     });
@@ -144,7 +147,7 @@ describe('graceful (default config)', () => {
     await app.waitFor(() => document.querySelector('#react-mtm .label')?.textContent === 'React v6');
     await app.waitFor(() => document.querySelector('metamon-feedback')?.dataset.state === 'success');
     assert.match((await feedbackState(page)).text, /^Updated src\/Counter\.mtm in \d+ ms$/);
-    await page.unroute(/\/src\/Counter\.mtm\?t=/);
+    await page.unroute(UPDATE_REQUEST);
     // Auto-dismissed.
     await app.waitFor(() => !document.querySelector('metamon-feedback'), null, 5000);
   });
@@ -204,7 +207,7 @@ test('showSuccessNotice / showErrorOverlay false, reloadTimeout: no notice, no o
     app.save('src/Counter.mtm', good);
     await app.waitFor(() => window.__METAMON__.errors().length === 0);
     // reloadTimeout: a module that takes longer than 400 ms is reported as a timeout.
-    await page.route(/\/src\/Counter\.mtm\?t=/, async (route) => {
+    await page.route(UPDATE_REQUEST, async (route) => {
       await new Promise((r) => setTimeout(r, 1500));
       await route.continue();
     });
@@ -214,7 +217,7 @@ test('showSuccessNotice / showErrorOverlay false, reloadTimeout: no notice, no o
     assert.equal(await page.evaluate(() => document.querySelector('metamon-feedback').dataset.state), 'warning');
     // It still applies when the module arrives.
     await app.waitFor(() => document.querySelector('#react-mtm .label')?.textContent === 'React v3');
-    await page.unroute(/\/src\/Counter\.mtm\?t=/);
+    await page.unroute(UPDATE_REQUEST);
   } finally {
     await app.close();
   }
