@@ -123,7 +123,7 @@ async function startServer(kind, dir) {
     const url = kind === 'metamon' ? output.match(/Local: (http:\/\/\S+)/)?.[1] : `http://127.0.0.1:${port}/`;
     if (child.exitCode !== null) throw new Error(`${kind} exited:\n${output}`);
     if (performance.now() > deadline) { await close(); throw new Error(`${kind} did not answer within 180 s:\n${output}`); }
-    try { if (url && (await fetch(url, { signal: AbortSignal.timeout(10000) })).ok) return { url, started, peak: () => peak, output: () => output, close }; } catch { /* not yet */ }
+    try { if (url && (await fetch(url, { signal: AbortSignal.timeout(10000) })).ok) return { url, started, readyMs: Math.round(performance.now() - started), peak: () => peak, output: () => output, close }; } catch { /* not yet */ }
     await Promise.race([new Promise((r) => setTimeout(r, 20)), spawnFailed]);
   }
 }
@@ -186,7 +186,16 @@ async function coldTrace(page) {
     await Promise.all(Array.from({ length: 6 }, async () => {
       while (queue.length) await fetch(queue.shift(), { cache: 'no-store' }).then((r) => r.arrayBuffer());
     }));
-    return { requests: urls.length, refetchMs: Math.round(performance.now() - started) };
+    // Where the load went: the last response (network and server), and with bundled dev
+    // serving the registry's own split.
+    const responses = performance.getEntriesByType('resource').map((e) => e.responseEnd);
+    const stats = window.__METAMON_REGISTRY__?.stats;
+    return {
+      requests: urls.length,
+      refetchMs: Math.round(performance.now() - started),
+      lastResponseMs: Math.round(Math.max(0, ...responses)),
+      registry: stats && { packs: stats.packs, packMs: Math.round(stats.packMs), dependenciesMs: Math.round(stats.dependenciesMs), evaluateMs: Math.round(stats.evaluateMs) },
+    };
   });
 }
 
@@ -269,7 +278,7 @@ async function benchApp(browser, name, kind) {
   await coldRun.server.close();
   const warm = await coldStart(browser, kind, dir, app.n);
   const { page, server } = warm;
-  const cold = { ...(await coldTrace(page)), pageLoadMs: Math.round(warm.ms) };
+  const cold = { ...(await coldTrace(page)), pageLoadMs: Math.round(warm.ms), serverReadyMs: warm.server.readyMs };
   // A full reload with the server warm: what strict mode, a config edit or an update nothing
   // accepts costs.
   step(`${kind}: full reload`);
@@ -401,6 +410,12 @@ for (const r of results.filter((r) => r.server === 'metamon' && r.leaf)) {
 }
 if (results.length) print('cold start: module requests, and the time this Chromium takes only to fetch them again (6 connections, no evaluation)');
 for (const r of results.filter((r) => r.coldTrace)) print(`  ${r.app} ${r.server}: ${r.coldTrace.requests} requests, refetch ${r.coldTrace.refetchMs} ms, page load ${r.coldTrace.pageLoadMs} ms`);
+if (results.length) print('cold start, where the time goes: server start to ready; then in the page: last response, and (metamon, bundled) packs fetched and parsed, dependencies loaded, module code run; the rest is rendering');
+for (const r of results.filter((r) => r.coldTrace?.serverReadyMs != null)) {
+  const t = r.coldTrace;
+  const registry = t.registry ? `, ${t.registry.packs} pack(s) ${t.registry.packMs}, dependencies ${t.registry.dependenciesMs}, module code ${t.registry.evaluateMs}` : '';
+  print(`  ${r.app} ${r.server}: server ready ${t.serverReadyMs}, last response ${t.lastResponseMs}${registry}, total ${t.pageLoadMs}`);
+}
 
 // The goals of the benchmark issue, checked on this run.
 const get = (app, server) => results.find((r) => r.app === app && r.server === server);

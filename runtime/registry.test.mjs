@@ -57,7 +57,7 @@ function setup(records, { natives = {}, fail } = {}) {
 test('module export: no registry outside a browser; createRegistry is the API', () => {
   assert.equal(registry, undefined);
   const reg = createRegistry({ origin: ORIGIN, fetch: async () => {}, importNative: async () => ({}) });
-  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'namespaceOf']);
+  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'namespaceOf', 'stats']);
 });
 
 test('evaluation: imports depth-first in the order of the __i calls, each module once; first pack is a GET', async () => {

@@ -1,4 +1,4 @@
-// Bundled dev serving (`metamon dev --bundle`), whatever mode the rest of the suite runs in: the
+// Bundled dev serving (`metamon dev --bundle`, the default), whatever mode the suite runs in: the
 // showcase's modules reach the page in packs, evaluated by the page's module registry; state is
 // shared across the four frameworks, routes load lazily in a pack of their own, saves update in
 // place keeping state, a broken save shows the overlay at its line and the page recovers.

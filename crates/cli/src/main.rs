@@ -48,10 +48,11 @@ enum Command {
         /// Host to listen on.
         #[arg(long)]
         host: Option<String>,
-        /// Serve each page's modules in a few packs (bundled dev serving; config key `bundle`).
+        /// Serve each page's modules in a few packs (bundled dev serving, the default; config
+        /// key `bundle`).
         #[arg(long, conflicts_with = "no_bundle")]
         bundle: bool,
-        /// Serve one request per module, as native ES modules (for debugging).
+        /// Serve one request per module, as native ES modules (for debugging; `"bundle": false`).
         #[arg(long)]
         no_bundle: bool,
     },

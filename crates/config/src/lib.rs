@@ -67,8 +67,9 @@ pub struct Config {
     pub strict_port: bool,
     /// Open the app in the browser once ready (Vite's `server.open`).
     pub open: bool,
-    /// Serve a page's modules in a few packs to a module registry instead of one request per
-    /// module (bundled dev serving); `metamon dev --bundle` / `--no-bundle` override it.
+    /// Serve a page's modules in a few packs to a module registry (bundled dev serving, the
+    /// default); `false`: one request per module, as native ES modules. `metamon dev --bundle` /
+    /// `--no-bundle` override it.
     pub bundle: bool,
     /// Vue's `compilerOptions.isCustomElement`, as the source of a JavaScript function of the
     /// tag name (from `@vitejs/plugin-vue`'s `template.compilerOptions`).
@@ -180,7 +181,7 @@ impl Default for Config {
             env_prefix: vec!["VITE_".into(), "METAMON_".into()],
             strict_port: false,
             open: false,
-            bundle: false,
+            bundle: true,
             vue_is_custom_element: None,
             jsx_import_source: None,
             preprocessor_options: Default::default(),

@@ -14,4 +14,5 @@ pub mod module_factory;
 pub mod module_id;
 pub mod runtime_files;
 pub mod settings;
+pub mod text_edits;
 pub mod vite_config;

@@ -13,6 +13,7 @@
 //! `__s` is `export *`, `__meta` is `import.meta` and `__dyn` is `import()`. Edits never add or
 //! remove a line, so the module's source map still holds line for line.
 
+use crate::text_edits::TextEdits;
 use oxc::allocator::Allocator;
 use oxc::ast::AstKind;
 use oxc::ast::ast::{
@@ -106,7 +107,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
             }
         }
     };
-    let mut edits = Edits::default();
+    let mut edits = TextEdits::default();
     // Import bindings: local name → the expression that reads it live.
     let mut imported: HashMap<String, String> = HashMap::new();
     let mut import_symbols = Vec::new();
@@ -117,7 +118,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
         match statement {
             Statement::ImportDeclaration(import) => {
                 let n = dep_index(import.source.value.as_str());
-                edits.remove(code, import.span);
+                remove(&mut edits, code, import.span);
                 for specifier in import.specifiers.iter().flatten() {
                     let (local, read) = match specifier {
                         ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
@@ -136,7 +137,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
             }
             Statement::ExportFromDeclaration(export) => {
                 let n = dep_index(export.source.value.as_str());
-                edits.remove(code, export.span);
+                remove(&mut edits, code, export.span);
                 for specifier in &export.specifiers {
                     getters.push((
                         specifier.exported.name().to_string(),
@@ -146,14 +147,14 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
             }
             Statement::ExportAllDeclaration(export) => {
                 let n = dep_index(export.source.value.as_str());
-                edits.remove(code, export.span);
+                remove(&mut edits, code, export.span);
                 match &export.exported {
                     Some(name) => getters.push((name.name().to_string(), format!("__{n}"))),
                     None => stars.push(n),
                 }
             }
             Statement::ExportNamedDeclaration(export) => {
-                edits.remove(code, export.span);
+                remove(&mut edits, code, export.span);
                 for specifier in &export.specifiers {
                     let local = specifier.local.name().to_string();
                     let read = imported.get(&local).cloned().unwrap_or(local);
@@ -162,7 +163,11 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
             }
             Statement::ExportDeclaration(export) => {
                 let declaration = &export.declaration;
-                edits.replace(export.span.start, declaration.span().start, "");
+                edits.replace(
+                    export.span.start as usize,
+                    declaration.span().start as usize,
+                    "",
+                );
                 for name in declared_names(declaration) {
                     getters.push((name.clone(), name));
                 }
@@ -181,14 +186,14 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
                 match named {
                     // A declaration keeps its name (and a function its hoisting).
                     Some(name) => {
-                        edits.replace(export.span.start, prefix_end, "");
+                        edits.replace(export.span.start as usize, prefix_end as usize, "");
                         getters.push(("default".into(), name));
                     }
                     None => {
                         edits.replace(
-                            export.span.start,
-                            prefix_end,
-                            &format!("const {DEFAULT_LOCAL} = "),
+                            export.span.start as usize,
+                            prefix_end as usize,
+                            format!("const {DEFAULT_LOCAL} = "),
                         );
                         if !matches!(
                             export.declaration,
@@ -197,7 +202,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
                         ) {
                             // An expression statement already ends itself.
                         } else {
-                            edits.replace(export.span.end, export.span.end, ";");
+                            edits.replace(export.span.end as usize, export.span.end as usize, ";");
                         }
                         getters.push(("default".into(), DEFAULT_LOCAL.into()));
                     }
@@ -226,17 +231,18 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
                 }
                 _ => read.clone(),
             };
-            edits.replace(span.start, span.end, &text);
+            edits.replace(span.start as usize, span.end as usize, text);
         }
     }
 
     let mut syntax = Syntax::default();
     syntax.visit_program(program);
     for span in syntax.meta {
-        edits.replace(span.start, span.end, "__meta");
+        edits.replace(span.start as usize, span.end as usize, "__meta");
     }
     for start in syntax.dynamic_imports {
-        edits.replace(start, start + "import".len() as u32, "__dyn");
+        let start = start as usize;
+        edits.replace(start, start + "import".len(), "__dyn");
     }
 
     let exports = if getters.is_empty() {
@@ -290,39 +296,14 @@ fn declared_names(declaration: &Declaration) -> Vec<String> {
     }
 }
 
-/// Text edits by byte span, applied in order; an edit inside a removed statement is dropped.
-#[derive(Default)]
-struct Edits(Vec<(u32, u32, String)>);
-
-impl Edits {
-    fn replace(&mut self, start: u32, end: u32, text: &str) {
-        self.0.push((start, end, text.to_string()));
-    }
-
-    /// Removes a statement, keeping its line breaks (the source map maps lines).
-    fn remove(&mut self, code: &str, span: Span) {
-        let lines = code[span.start as usize..span.end as usize]
-            .matches('\n')
-            .count();
-        self.replace(span.start, span.end, &"\n".repeat(lines));
-    }
-
-    fn apply(mut self, code: &str) -> String {
-        self.0.sort_by_key(|(start, end, _)| (*start, *end));
-        let mut out = String::with_capacity(code.len() + self.0.len() * 8);
-        let mut last = 0;
-        for (start, end, text) in self.0 {
-            let (start, end) = (start as usize, end as usize);
-            if start < last {
-                continue;
-            }
-            out.push_str(&code[last..start]);
-            out.push_str(&text);
-            last = end;
-        }
-        out.push_str(&code[last..]);
-        out
-    }
+/// Removes a statement, keeping its line breaks (the source map maps lines).
+fn remove(edits: &mut TextEdits, code: &str, span: Span) {
+    let (start, end) = (span.start as usize, span.end as usize);
+    edits.replace(
+        start,
+        end,
+        "\n".repeat(code[start..end].matches('\n').count()),
+    );
 }
 
 /// `import.meta`, `import()` and top-level `await` anywhere in the module.

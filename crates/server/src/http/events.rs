@@ -2,11 +2,11 @@
 //! `GET` lists the custom events pages sent; `POST {"event", "data"}` sends a custom event to
 //! every page (their `import.meta.hot.on(event)` listeners get `data`).
 
-use super::{origin_allowed, text};
+use super::{from_foreign_origin, text};
 use crate::protocol::HmrPayload;
 use crate::server::DevServer;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use std::sync::Arc;
 
@@ -24,8 +24,7 @@ pub async fn send(
     body: String,
 ) -> Response {
     // Another site's page must not be able to post events to this one's pages.
-    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    if origin.is_some() && !origin_allowed(origin, &server.host) {
+    if from_foreign_origin(&headers, &server.host) {
         return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden\n");
     }
     let message: serde_json::Value = match serde_json::from_str(&body) {

@@ -49,6 +49,15 @@ fn strip_port(host: &str) -> &str {
     })
 }
 
+/// A request sent by another site's page (its `Origin` is not this server's): refused for
+/// requests that act (posting events) or read state (a pack of what a page has).
+pub fn from_foreign_origin(headers: &axum::http::HeaderMap, host: &str) -> bool {
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|h| h.to_str().ok());
+    origin.is_some() && !origin_allowed(origin, host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ mod runtime;
 mod socket;
 
 pub use files::content_type;
-pub use guard::{host_allowed, origin_allowed};
+pub use guard::{from_foreign_origin, host_allowed, origin_allowed};
 
 use crate::server::DevServer;
 use axum::Router;

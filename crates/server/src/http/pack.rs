@@ -5,7 +5,7 @@
 //! dependencies and the runtime). A module keeps its URL (`?t=` included), so the page's
 //! registry holds the same instances its module map would, and HMR works as it does per module.
 
-use super::{origin_allowed, text};
+use super::{from_foreign_origin, text};
 use crate::server::DevServer;
 use crate::transform::content_hash;
 use axum::extract::{RawQuery, State};
@@ -77,8 +77,7 @@ pub async fn post(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let origin = headers.get(header::ORIGIN).and_then(|h| h.to_str().ok());
-    if origin.is_some() && !origin_allowed(origin, &server.host) {
+    if from_foreign_origin(&headers, &server.host) {
         return text(StatusCode::FORBIDDEN, "text/plain", "403 Forbidden\n");
     }
     match serde_json::from_str::<PackRequest>(&body) {

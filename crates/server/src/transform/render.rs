@@ -6,6 +6,7 @@ use crate::graph::{Graph, ImportTarget, Transformed};
 use metamon_compile::js_string;
 use metamon_project::analysis::imports::Bindings;
 use metamon_project::module_id::with_timestamp;
+use metamon_project::text_edits::TextEdits;
 
 /// The served text of a module: imports pointed at URLs (fresh copies stamped `?t=`), CommonJS
 /// dependencies bound through their default export, `import.meta.hot` set up (unless `key` is
@@ -30,7 +31,7 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
         }
     }
     // Every edit of the code, in order: import URLs, CommonJS bindings, accepted dependencies.
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut edits = TextEdits::default();
     for (index, import) in transformed.imports.iter().enumerate() {
         let url = match &import.target {
             ImportTarget::Module(module) => with_timestamp(module, graph.timestamp(module)),
@@ -45,25 +46,15 @@ pub fn render(key: &str, transformed: &Transformed, graph: &Graph, deps: &DepsMe
                 let mut text = interop_statement(index, &url, bindings);
                 // Keep the line count so the source map stays valid.
                 text.push_str(&"\n".repeat(code[*start..*end].matches('\n').count()));
-                edits.push((*start, *end, text));
+                edits.replace(*start, *end, text);
             }
-            _ => edits.push((import.literal.0, import.literal.1, js_string(&url))),
+            _ => edits.replace(import.literal.0, import.literal.1, js_string(&url)),
         }
     }
     for ((start, end), dep) in &transformed.accepted_literals {
-        edits.push((*start, *end, js_string(dep)));
+        edits.replace(*start, *end, js_string(dep));
     }
-    edits.sort_by_key(|(start, _, _)| *start);
-    let mut last = 0;
-    for (start, end, text) in edits {
-        if start < last {
-            continue;
-        }
-        out.push_str(&code[last..start]);
-        out.push_str(&text);
-        last = end;
-    }
-    out.push_str(&code[last..]);
+    out.push_str(&edits.apply(code));
     out.push_str(&transformed.map_comment);
     out
 }
