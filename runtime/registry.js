@@ -224,6 +224,9 @@ export function createRegistry(options = {}) {
 
   async function importUrl(url) {
     await loading;
+    // Already evaluated (React Refresh asks each module for its own exports): nothing to do.
+    const evaluated = instances.get(url);
+    if (evaluated?.status === 'done') return evaluated.ns;
     if (!defs.has(url) && !isExternal(url)) await loadPack([url]);
     if (!defs.has(url) && isExternal(url)) return loadExternal(url);
     let started = now();
