@@ -181,19 +181,19 @@ function median(values) {
 async function coldTrace(page) {
   return page.evaluate(async () => {
     const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => new URL(u).origin === location.origin);
+    // Where the load went: the last response (network and server), before the refetch below.
+    const lastResponseMs = Math.round(Math.max(0, ...performance.getEntriesByType('resource').map((e) => e.responseEnd)));
     const started = performance.now();
     const queue = [...urls];
     await Promise.all(Array.from({ length: 6 }, async () => {
       while (queue.length) await fetch(queue.shift(), { cache: 'no-store' }).then((r) => r.arrayBuffer());
     }));
-    // Where the load went: the last response (network and server), and with bundled dev
-    // serving the registry's own split.
-    const responses = performance.getEntriesByType('resource').map((e) => e.responseEnd);
+    // With bundled dev serving, the registry's own split.
     const stats = window.__METAMON_REGISTRY__?.stats;
     return {
       requests: urls.length,
       refetchMs: Math.round(performance.now() - started),
-      lastResponseMs: Math.round(Math.max(0, ...responses)),
+      lastResponseMs,
       registry: stats && { packs: stats.packs, packMs: Math.round(stats.packMs), dependenciesMs: Math.round(stats.dependenciesMs), evaluateMs: Math.round(stats.evaluateMs) },
     };
   });
