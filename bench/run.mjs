@@ -5,6 +5,7 @@
 // Output: a table on stdout, bench/results/latest.json and bench/results/latency.svg.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
@@ -100,8 +101,18 @@ function treeRss(pid) {
   return total / 1024;
 }
 
+/** A port free right now (Vite runs with --strictPort: a random one was sometimes taken). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 async function startServer(kind, dir) {
-  const port = 30000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const started = performance.now();
   const child = kind === 'metamon'
     ? spawn(metamonBin, ['dev', dir, '--port', String(port), ...metamonArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -240,7 +251,7 @@ async function benchBuild(browser, kind, dir, n) {
     ? await timed(metamonBin, ['build', dir], dir)
     : await timed('node', [path.join(here, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], dir);
   // Both builds are static files: one static server for both.
-  const port = 30000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const server = spawn(metamonBin, ['preview', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(server);
   let output = '';
