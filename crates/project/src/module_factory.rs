@@ -21,9 +21,8 @@ use oxc::ast::ast::{
     ForOfStatement, Function, ImportDeclarationSpecifier, ImportExpression, ImportMeta, Statement,
 };
 use oxc::ast_visit::{Visit, walk};
-use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
-use oxc::span::{GetSpan, SourceType, Span};
+use oxc::span::{GetSpan, Span};
 use oxc::syntax::scope::ScopeFlags;
 use std::collections::HashMap;
 
@@ -83,13 +82,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
         _ => (served, String::new()),
     };
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
-    if parsed.panicked || parsed.diagnostics.has_errors() {
-        return Err(parsed.diagnostics.errors().next().map_or_else(
-            || "unknown parse error".to_string(),
-            |e| e.message.to_string(),
-        ));
-    }
+    let parsed = crate::analysis::parse_module(&allocator, code)?;
     let program = &parsed.program;
     let semantic = SemanticBuilder::new()
         .with_build_nodes(true)

@@ -35,6 +35,25 @@ pub fn selects_module(query: &str) -> bool {
     })
 }
 
+/// A relative URL path (`./a.js`, `../b/c.js`, `d.js`) resolved against the path of the file
+/// `base` (its folder is the base); `..` stops at the root.
+pub fn resolve_path(base: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').collect();
+    parts.pop(); // the file's own name
+    for part in relative.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                if parts.len() > 1 {
+                    parts.pop();
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
 /// The key of a URL as a page sends it back (`/src/App.jsx?t=1` → `/src/App.jsx`).
 pub fn key_from_url(url: &str) -> String {
     let (path, query) = split_key(url);
@@ -61,6 +80,20 @@ pub fn relative_file(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_resolve_from_the_file_folder() {
+        assert_eq!(
+            resolve_path("/@metamon/client", "./hmr/state.js"),
+            "/@metamon/hmr/state.js"
+        );
+        assert_eq!(
+            resolve_path("/app/index.html", "../src/main.ts"),
+            "/src/main.ts"
+        );
+        assert_eq!(resolve_path("/index.html", "../../x.js"), "/x.js");
+        assert_eq!(resolve_path("/pages/a.html", "b.js"), "/pages/b.js");
+    }
 
     #[test]
     fn keys_drop_versions_and_keep_selectors() {

@@ -9,8 +9,6 @@ use oxc::ast::ast::{
     PropertyKey, VariableDeclarator,
 };
 use oxc::ast_visit::{Visit, walk};
-use oxc::parser::Parser;
-use oxc::span::SourceType;
 
 /// One reference to an imported component where the importer renders it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +34,7 @@ pub fn component_uses(
     names: &[&str],
 ) -> Result<Vec<Uses>, String> {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
-    if parsed.panicked || parsed.diagnostics.has_errors() {
-        return Err(parsed.diagnostics.errors().next().map_or_else(
-            || "unknown parse error".to_string(),
-            |e| e.message.to_string(),
-        ));
-    }
+    let parsed = crate::analysis::parse_module(&allocator, code)?;
     let mut finder = Finder {
         rules: render_uses,
         names,

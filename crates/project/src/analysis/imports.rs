@@ -6,8 +6,7 @@ use oxc::ast::ast::{
     Argument, CallExpression, Expression, ImportDeclarationSpecifier, ImportExpression, Statement,
 };
 use oxc::ast_visit::{Visit, walk};
-use oxc::parser::Parser;
-use oxc::span::{GetSpan, SourceType, Span};
+use oxc::span::{GetSpan, Span};
 
 /// `import a, { b as c } from "x"` / `import * as n from "x"`: what the statement binds, so a
 /// CommonJS dependency's exports can be bound the same way.
@@ -46,14 +45,7 @@ pub struct AcceptedDep {
 
 pub fn scan(code: &str) -> Result<Scan, String> {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
-    if parsed.panicked || parsed.diagnostics.has_errors() {
-        let message = parsed.diagnostics.errors().next().map_or_else(
-            || "unknown parse error".to_string(),
-            |e| e.message.to_string(),
-        );
-        return Err(message);
-    }
+    let parsed = super::parse_module(&allocator, code)?;
     let mut scanner = Scanner::default();
     for statement in &parsed.program.body {
         match statement {

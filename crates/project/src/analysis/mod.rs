@@ -8,3 +8,22 @@ pub mod glob_import;
 pub mod html;
 pub mod imports;
 pub mod pages;
+
+use oxc::allocator::Allocator;
+use oxc::parser::{Parser, ParserReturn};
+use oxc::span::SourceType;
+
+/// Parses a compiled module (JavaScript, ES module); a syntax error is its first message.
+pub fn parse_module<'a>(
+    allocator: &'a Allocator,
+    code: &'a str,
+) -> Result<ParserReturn<'a>, String> {
+    let parsed = Parser::new(allocator, code, SourceType::mjs()).parse();
+    if parsed.panicked || parsed.diagnostics.has_errors() {
+        return Err(parsed.diagnostics.errors().next().map_or_else(
+            || "unknown parse error".to_string(),
+            |e| e.message.to_string(),
+        ));
+    }
+    Ok(parsed)
+}

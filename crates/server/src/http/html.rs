@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use metamon_project::analysis::{dotenv, html};
 use metamon_project::files::{Refusal, file_for_url};
+use metamon_project::module_id::resolve_path;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::path::Path;
 
@@ -65,7 +66,13 @@ fn load_through_registry(page: &str, page_path: &str) -> (String, String) {
             .find("</script>")
             .map_or(tag.range.end, |at| tag.range.end + at + "</script>".len());
         out.replace_range(tag.range.start..end, "");
-        entries.insert(0, resolve_src(src, page_path));
+        // As the page's registry will name it: a path from the root.
+        let path = if src.starts_with('/') {
+            src.to_string()
+        } else {
+            resolve_path(page_path, src)
+        };
+        entries.insert(0, path);
     }
     let pack_query: Vec<String> = [CLIENT, REFRESH]
         .into_iter()
@@ -82,27 +89,6 @@ fn load_through_registry(page: &str, page_path: &str) -> (String, String) {
         pack_query.join("&")
     );
     (out, loader)
-}
-
-/// A script's `src` as a path from the root, as the page's registry will name it.
-fn resolve_src(src: &str, page_path: &str) -> String {
-    if src.starts_with('/') {
-        return src.to_string();
-    }
-    let mut parts: Vec<&str> = page_path.split('/').collect();
-    parts.pop(); // the page's own name
-    for part in src.split('/') {
-        match part {
-            "." => {}
-            ".." => {
-                if parts.len() > 1 {
-                    parts.pop();
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 /// What `encodeURIComponent` escapes, so a preload matches the registry's own request.

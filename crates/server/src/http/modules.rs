@@ -6,7 +6,7 @@ use crate::server::DevServer;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use metamon_compile::ModuleKind;
+use metamon_compile::{Diagnostic, ModuleKind};
 use metamon_project::analysis::html::proxy_index;
 use metamon_project::files::{Refusal, file_for_url};
 use metamon_project::module_id::{key_from_request, selects_module, split_key};
@@ -52,29 +52,33 @@ pub async fn handle(State(server): State<Arc<DevServer>>, request: Request) -> R
     module(&server, &key, true).await
 }
 
-/// A module's served text. On a compile error the page keeps the last good version when there
+/// A module's response. On a compile error the page keeps the last good version when there
 /// is one (`keep_last_good`), and the error goes to the overlay.
 pub async fn module(server: &DevServer, key: &str, keep_last_good: bool) -> Response {
-    match server.pipeline.transform(key).await {
-        Ok(transformed) => text(
-            StatusCode::OK,
-            JS,
-            server.pipeline.render(key, &transformed),
-        ),
-        Err(diagnostics) if keep_last_good => {
-            let response = compile_error(&diagnostics);
-            server.errors.record(diagnostics);
-            let last_good = server.pipeline.graph().last_good(key);
-            match last_good {
-                Some(transformed) => text(
-                    StatusCode::OK,
-                    JS,
-                    server.pipeline.render(key, &transformed),
-                ),
-                None => response,
-            }
-        }
+    let served = if keep_last_good {
+        served_text(server, key).await
+    } else {
+        (server.pipeline.transform(key).await)
+            .map(|transformed| server.pipeline.render(key, &transformed))
+    };
+    match served {
+        Ok(served) => text(StatusCode::OK, JS, served),
         Err(diagnostics) => compile_error(&diagnostics),
+    }
+}
+
+/// A module's served text. On a compile error the error goes to the overlay and the last good
+/// version is served when there is one; without one, the error.
+pub async fn served_text(server: &DevServer, key: &str) -> Result<String, Vec<Diagnostic>> {
+    let diagnostics = match server.pipeline.transform(key).await {
+        Ok(transformed) => return Ok(server.pipeline.render(key, &transformed)),
+        Err(diagnostics) => diagnostics,
+    };
+    let last_good = server.pipeline.graph().last_good(key);
+    server.errors.record(diagnostics.clone());
+    match last_good {
+        Some(transformed) => Ok(server.pipeline.render(key, &transformed)),
+        None => Err(diagnostics),
     }
 }
 

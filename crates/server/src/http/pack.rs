@@ -14,7 +14,7 @@ use axum::response::Response;
 use metamon_project::analysis::pages::ROUTES_KEY;
 use metamon_project::files::file_for_url;
 use metamon_project::module_factory::Factory;
-use metamon_project::module_id::{key_from_url, selects_module, split_key};
+use metamon_project::module_id::{key_from_url, resolve_path, selects_module, split_key};
 use metamon_project::runtime_files;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -152,7 +152,14 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
                     factory
                         .deps
                         .iter()
-                        .map(|dep| resolve_url(&url, dep))
+                        .map(|dep| {
+                            // Runtime files import each other relatively (`./hmr/…`).
+                            if dep.starts_with("./") || dep.starts_with("../") {
+                                resolve_path(split_key(&url).0, dep)
+                            } else {
+                                dep.clone()
+                            }
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -194,52 +201,23 @@ fn source_of(server: &DevServer, url: &str) -> Option<Source> {
     (is_module && file_for_url(server.root(), &decoded).is_ok()).then_some(Source::Module(key))
 }
 
-/// The module's served text, as its own URL would answer it: for a project module the last good
-/// version when the current one fails (the error goes to the overlay), or the error as a message.
+/// The module's served text, as its own URL would answer it, or its errors as a message.
 async fn served_text(server: &DevServer, source: &Source) -> Result<String, String> {
-    let key = match source {
-        Source::Runtime(name) => {
-            return super::runtime::served_text(server, name)
-                .ok_or_else(|| format!("no runtime file {name}"));
-        }
-        Source::Module(key) => key,
-    };
-    match server.pipeline.transform(key).await {
-        Ok(transformed) => Ok(server.pipeline.render(key, &transformed)),
-        Err(diagnostics) => {
-            let message = diagnostics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n");
-            server.errors.record(diagnostics);
-            let last_good = server.pipeline.graph().last_good(key);
-            match last_good {
-                Some(transformed) => Ok(server.pipeline.render(key, &transformed)),
-                None => Err(message),
-            }
+    match source {
+        Source::Runtime(name) => super::runtime::served_text(server, name)
+            .ok_or_else(|| format!("no runtime file {name}")),
+        Source::Module(key) => {
+            super::modules::served_text(server, key)
+                .await
+                .map_err(|diagnostics| {
+                    diagnostics
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
         }
     }
-}
-
-/// `dep` as imported by the module at `url`: a relative specifier from the module's folder.
-fn resolve_url(url: &str, dep: &str) -> String {
-    if !dep.starts_with("./") && !dep.starts_with("../") {
-        return dep.to_string();
-    }
-    let mut parts: Vec<&str> = split_key(url).0.split('/').collect();
-    parts.pop();
-    for part in dep.split('/') {
-        match part {
-            "." => {}
-            ".." if parts.len() > 1 => {
-                parts.pop();
-            }
-            ".." => {}
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 /// `{"modules": [{url, deps, async, code} | {url, deps: [], async: false, error}], "externals"}`.
