@@ -253,7 +253,9 @@ async function compileVue(req) {
   const expressionPlugins = isTS ? (lang === 'tsx' ? ['typescript', 'jsx'] : ['typescript']) : undefined;
   const inlineTemplate = !dev && !!descriptor.scriptSetup && !!descriptor.template && !descriptor.template.src;
 
-  const templateCompilerOptions = { expressionPlugins, isTS };
+  // Maps cost a quarter of a compile: a production build without `--sourcemap` skips them.
+  const maps = req.sourcemap !== false;
+  const templateCompilerOptions = { expressionPlugins, isTS, sourceMap: maps };
   if (isCustomElement) templateCompilerOptions.isCustomElement = isCustomElement;
   const templateOptions = {
     id,
@@ -286,7 +288,7 @@ async function compileVue(req) {
         inlineTemplate,
         genDefaultAs: '_sfc_main',
         templateOptions: inlineTemplate ? templateOptions : undefined,
-        sourceMap: true,
+        sourceMap: maps,
         // `defineProps<Props>()` with `Props` imported from another file reads that file.
         fs: VUE_FS,
       });
@@ -575,20 +577,27 @@ function svelteMessage(e) {
 }
 
 // ---------------------------------------------------------------- Solid
+// Babel instantiates a preset or plugin once per identity of its options object: the same
+// arrays for every file, or each compile pays for setting up the Solid preset again.
+const solidItems = new Map();
+async function solidBabelItems(root, dev, hmr) {
+  const key = `${root}\0${dev}\0${hmr}`;
+  if (!solidItems.has(key)) {
+    const presetSolid = await load(root, 'babel-preset-solid');
+    const plugins = hmr ? [[interop(await load(root, 'solid-refresh/babel')), { bundler: 'vite' }]] : [];
+    solidItems.set(key, { plugins, presets: [[interop(presetSolid), { generate: 'dom', hydratable: false, dev }]] });
+  }
+  return solidItems.get(key);
+}
 async function compileSolid(req) {
   const { filename, source, root } = req;
   const dev = req.dev !== false;
   const hmr = dev && req.hmr !== false;
   const babel = await load(root, '@babel/core', 'Solid support');
-  const presetSolid = await load(root, 'babel-preset-solid');
   // TypeScript is parsed here and stripped by the server with oxc (as Vite does after
   // vite-plugin-solid), so a Solid project needs no Babel TypeScript preset.
   const typed = !/\.jsx?$/.test(filename);
-  const plugins = [];
-  if (hmr) {
-    const refresh = await load(root, 'solid-refresh/babel');
-    plugins.push([interop(refresh), { bundler: 'vite' }]);
-  }
+  const { plugins, presets } = await solidBabelItems(root, dev, hmr);
   let result;
   try {
     result = await fn(babel, 'transformAsync')(source, {
@@ -597,11 +606,11 @@ async function compileSolid(req) {
       cwd: root,
       babelrc: false,
       configFile: false,
-      sourceMaps: true,
+      sourceMaps: req.sourcemap !== false,
       sourceFileName: filename,
       parserOpts: { plugins: typed ? ['jsx', 'typescript'] : ['jsx'] },
       plugins,
-      presets: [[interop(presetSolid), { generate: 'dom', hydratable: false, dev }]],
+      presets,
     });
   } catch (e) {
     if (e && e.loc && typeof e.loc.line === 'number') {

@@ -178,6 +178,9 @@ test('--base, .env.production, public/, an inlined and a hashed asset, a CSS mod
   assert.ok(!bundle.includes('do-not-ship'), 'only VITE_/METAMON_ variables reach the bundle');
   const map = JSON.parse(fs.readFileSync(path.join(dist, written.find((f) => /^assets\/index-.*\.js\.map$/.test(f))), 'utf8'));
   assert.ok(map.sources.includes('../../src/App.mtm'), `the map names the .mtm file: ${map.sources.slice(0, 8)}`);
+  // The Vue compiler makes maps only when the build asks for them: here it must have.
+  const widget = map.sources.indexOf('../../src/Widget.vue');
+  assert.match(map.sourcesContent[widget] ?? '', /^<template>/, 'the map holds the .vue file itself');
 
   const server = await preview(dir, ['--base', '/sub/']);
   try {

@@ -91,7 +91,8 @@ pub async fn build(options: BuildOptions) -> Result<Built, BuildError> {
         config.build.assets_inline_limit,
         &config.public_dir,
     );
-    let compile: Options = compile_options(&root, &config).production();
+    let mut compile: Options = compile_options(&root, &config).production();
+    compile.sourcemap = sourcemap;
     let state = Arc::new(BuildState::new(
         root.clone(),
         compile,

@@ -7,10 +7,12 @@
 //! previous compile are not kept.
 
 use serde_json::Value;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
 use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::thread::JoinHandle;
 
 /// The packages whose version changes what the worker answers.
 const COMPILERS: [&str; 6] = [
@@ -22,50 +24,39 @@ const COMPILERS: [&str; 6] = [
     "postcss",
 ];
 
-/// More entries than this and the cache starts again empty (edits add entries; nothing else
-/// removes them).
-const MAX_ENTRIES: usize = 20_000;
+/// A log larger than this starts again empty (edits add entries; nothing else removes them).
+const MAX_BYTES: u64 = 256 << 20;
 
+/// Starts each entry: `RECORD key len\n` then the answer's JSON and `\n`. JSON written by
+/// serde never holds this byte raw, so a reader that meets a torn entry finds the next one.
+const RECORD: u8 = 0x1e;
+
+/// The answers live in one append-only file (`answers.log` in the cache's folder): a file per
+/// answer cost a cold build of 1000 components more kernel time creating files than the Rust
+/// side spent compiling. Each entry is one `write` in append mode, so processes sharing the
+/// cache (a dev server and a build) never interleave; the index of what an earlier run wrote
+/// is read on the first lookup.
 pub struct CompileCache {
-    dir: PathBuf,
+    log: PathBuf,
     /// A hash of the worker's code and the installed compilers, read on first use.
     toolchain: OnceLock<u64>,
-    /// Entries go to disk from one thread of their own: off the compile path, and one file
-    /// created at a time (files created side by side in one folder contend in the kernel: a
-    /// cold build of 1000 components spent more time there than in Rust).
-    writer: Mutex<Option<Sender<(PathBuf, String)>>>,
-    written: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Drop for CompileCache {
-    /// Waits for the entries still being written.
-    fn drop(&mut self) {
-        lock(&self.writer).take();
-        if let Some(thread) = lock(&self.written).take() {
-            let _ = thread.join();
-        }
-    }
+    /// Where each entry written before this run starts in the log, and its length.
+    index: OnceLock<HashMap<u64, (u64, usize)>>,
+    /// Opened for appending on the first entry kept.
+    appender: Mutex<Option<File>>,
 }
 
 impl CompileCache {
     pub fn new(dir: PathBuf) -> Self {
-        let entries = std::fs::read_dir(&dir).map_or(0, |entries| entries.count());
-        if entries > MAX_ENTRIES {
-            let _ = std::fs::remove_dir_all(&dir);
+        let log = dir.join("answers.log");
+        if std::fs::metadata(&log).is_ok_and(|m| m.len() > MAX_BYTES) {
+            let _ = std::fs::remove_file(&log);
         }
-        let (writer, entries) = std::sync::mpsc::channel::<(PathBuf, String)>();
-        let folder = dir.clone();
-        let written = std::thread::spawn(move || {
-            let _ = std::fs::create_dir_all(&folder);
-            for (path, text) in entries {
-                write_entry(&path, &text);
-            }
-        });
         Self {
-            dir,
+            log,
             toolchain: OnceLock::new(),
-            writer: Mutex::new(Some(writer)),
-            written: Mutex::new(Some(written)),
+            index: OnceLock::new(),
+            appender: Mutex::new(None),
         }
     }
 
@@ -81,7 +72,12 @@ impl CompileCache {
     }
 
     pub fn get(&self, key: u64) -> Option<Value> {
-        let text = std::fs::read(self.path(key)).ok()?;
+        let &(offset, len) = self.index.get_or_init(|| read_index(&self.log)).get(&key)?;
+        let mut text = vec![0; len];
+        File::open(&self.log)
+            .ok()?
+            .read_exact_at(&mut text, offset)
+            .ok()?;
         let response: Value = serde_json::from_slice(&text).ok()?;
         (response["ok"].as_bool() == Some(true)).then_some(response)
     }
@@ -95,23 +91,77 @@ impl CompileCache {
         if response["ok"].as_bool() != Some(true) || reads_other_files || compared_with_previous {
             return;
         }
-        if let Some(writer) = lock(&self.writer).as_ref() {
-            let _ = writer.send((self.path(key), response.to_string()));
+        let json = response.to_string();
+        let mut entry = Vec::with_capacity(json.len() + 40);
+        entry.push(RECORD);
+        entry.extend_from_slice(format!("{key:016x} {}\n", json.len()).as_bytes());
+        entry.extend_from_slice(json.as_bytes());
+        entry.push(b'\n');
+        let mut appender = lock(&self.appender);
+        if appender.is_none() {
+            let _ = std::fs::create_dir_all(self.log.parent().unwrap_or(Path::new(".")));
+            *appender = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.log)
+                .ok();
         }
-    }
-
-    fn path(&self, key: u64) -> PathBuf {
-        self.dir.join(format!("{key:016x}.json"))
+        if let Some(file) = appender.as_mut() {
+            let _ = file.write_all(&entry);
+        }
     }
 }
 
-/// Written whole, then renamed: a reader never sees half an entry.
-fn write_entry(path: &Path, text: &str) {
-    let partial = path.with_extension(format!("{}.tmp", std::process::id()));
-    let written = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&partial);
+/// The entries of the log, read header by header (answers are skipped, not read). A torn
+/// entry (a run stopped mid-write) is passed over to the next record mark.
+fn read_index(log: &Path) -> HashMap<u64, (u64, usize)> {
+    let mut index = HashMap::new();
+    let Ok(file) = File::open(log) else {
+        return index;
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    let mut reader = BufReader::with_capacity(64 << 10, file);
+    let mut header = Vec::new();
+    let mut position = 0u64;
+    loop {
+        header.clear();
+        // Up to the next record mark, then its header line.
+        let Ok(skipped) = reader.read_until(RECORD, &mut header) else {
+            break;
+        };
+        if skipped == 0 || header.last() != Some(&RECORD) {
+            break;
+        }
+        position += skipped as u64;
+        header.clear();
+        let Ok(read) = reader.read_until(b'\n', &mut header) else {
+            break;
+        };
+        position += read as u64;
+        let parsed = std::str::from_utf8(&header).ok().and_then(|line| {
+            let (key, len) = line.trim_end().split_once(' ')?;
+            Some((
+                u64::from_str_radix(key, 16).ok()?,
+                len.parse::<usize>().ok()?,
+            ))
+        });
+        let Some((key, len)) = parsed else { continue };
+        let mut end = [0u8; 1];
+        let whole = position + (len as u64) < size
+            && reader.seek_relative(len as i64).is_ok()
+            && reader.read_exact(&mut end).is_ok()
+            && end[0] == b'\n';
+        if !whole {
+            // Torn: look for the next mark from just after this header.
+            if reader.seek(SeekFrom::Start(position)).is_err() {
+                break;
+            }
+            continue;
+        }
+        index.insert(key, (position, len));
+        position += len as u64 + 1;
     }
+    index
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -165,10 +215,21 @@ mod tests {
         }
         // The next run finds it by the same request (another id), and nothing else.
         let cache = CompileCache::new(dir.clone());
-        assert_eq!(cache.get(cache.key(&again, &dir)), Some(answer));
+        assert_eq!(cache.get(cache.key(&again, &dir)), Some(answer.clone()));
         assert_eq!(cache.get(cache.key(&edited, &dir)), None);
         assert_eq!(cache.get(cache.key(&other, &dir)), None);
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        // An entry torn by a run stopped mid-write is passed over; the next one is found.
+        let torn = json!({"id": 11, "kind": "svelte", "filename": "/a/C.svelte", "source": "c"});
+        let log = dir.join("answers.log");
+        let mut text = std::fs::read(&log).unwrap();
+        text.extend_from_slice(b"\x1e00000000000000ab 900\n{\"ok\":tr");
+        std::fs::write(&log, text).unwrap();
+        let cache = CompileCache::new(dir.clone());
+        cache.put(cache.key(&torn, &dir), &answer);
+        let cache = CompileCache::new(dir.clone());
+        assert_eq!(cache.get(cache.key(&torn, &dir)), Some(answer.clone()));
+        assert_eq!(cache.get(cache.key(&again, &dir)), Some(answer));
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -239,7 +239,7 @@ impl WorkerPool {
             "root": options.root, "dev": options.dev, "hmr": options.hmr,
             "isCustomElement": options.vue_is_custom_element,
             "preprocessorOptions": options.preprocessor_options,
-            "postcss": options.postcss,
+            "postcss": options.postcss, "sourcemap": options.sourcemap,
         });
         let response = self
             .cached_request(&request, file, kind, options)
