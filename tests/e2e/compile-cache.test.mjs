@@ -8,18 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { binary, copyFixture, cleanup, startServer, launchBrowser, openPage, save } from './harness.mjs';
+import { binary, copyFixture, cleanup, startServer, launchBrowser, openPage, save, workerPids } from './harness.mjs';
 
 let dir, server, browser;
 
-/** Pids of the server's `node` children (the compiler workers). */
-function workerPids() {
-  const pid = server.process.pid;
-  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
-  return children.filter((child) => {
-    try { return fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'node'; } catch { return false; }
-  });
-}
 
 const ready = async (page) => {
   for (const selector of ['#vue-native button', '#svelte-native button', '#solid-native button']) await page.waitForSelector(selector, { timeout: 30000 });
@@ -40,10 +32,10 @@ test('first start: the components compile in workers; extra workers stop once id
   server = await startServer(dir);
   const { page } = await openPage(browser, server.url);
   await ready(page);
-  assert.ok(workerPids().length >= 1, 'the first start compiled its components in a Node worker');
+  assert.ok(workerPids(server).length >= 1, 'the first start compiled its components in a Node worker');
   // IDLE_RETIREMENT (5 s) and a housekeeping tick: one worker at most is left.
   await new Promise((resolve) => setTimeout(resolve, 6500));
-  assert.ok(workerPids().length <= 1, `workers left after idling: ${workerPids().length}`);
+  assert.ok(workerPids(server).length <= 1, `workers left after idling: ${workerPids(server).length}`);
   await page.close();
   await server.close();
 });
@@ -52,7 +44,7 @@ test('second start: the page shows every framework with no compiler process; a s
   server = await startServer(dir);
   const { page, log } = await openPage(browser, server.url);
   await ready(page);
-  assert.deepEqual(workerPids(), [], `a Node worker ran during a load served from the compile cache\n${server.output()}`);
+  assert.deepEqual(workerPids(server), [], `a Node worker ran during a load served from the compile cache\n${server.output()}`);
   assert.equal(await page.textContent('#svelte-native .label'), 'Svelte native v1');
   await page.click('#svelte-native button');
   await page.click('#svelte-native button');
@@ -60,7 +52,7 @@ test('second start: the page shows every framework with no compiler process; a s
   await page.waitForFunction(() => document.querySelector('#svelte-native .label')?.textContent === 'Svelte native v2', null, { timeout: 20000 })
     .catch((e) => assert.fail(`${e.message}\n${log.join('\n')}\n${server.output()}`));
   assert.equal(await page.textContent('#svelte-native button'), '2', 'the Svelte count survived the hot update');
-  assert.equal(workerPids().length, 1, 'one worker serves the save');
+  assert.equal(workerPids(server).length, 1, 'one worker serves the save');
   await page.close();
   await server.close();
   server = null;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { copyFixture, cleanup, startServer, launchBrowser, openPage, save, overlayText } from './harness.mjs';
+import { copyFixture, cleanup, startServer, launchBrowser, openPage, save, overlayText, workerPids } from './harness.mjs';
 
 const RELOAD_TIMEOUT = 1500;
 let dir, server, browser, page, log, stallFile;
@@ -18,14 +18,6 @@ const waitFor = (fn, arg, timeout = 15000) =>
   page.waitForFunction(fn, arg, { timeout, polling: 10 }).catch((e) => assert.fail(`${e.message}\npage:\n${log.slice(-30).join('\n')}\nserver:\n${server.output().slice(-3000)}`));
 const label = () => page.textContent('#vue-native .label');
 
-/** Pids of the server's `node` children (the compiler workers). */
-function workerPids() {
-  const pid = server.process.pid;
-  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
-  return children.filter((pid) => {
-    try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node'; } catch { return false; }
-  }).map(Number);
-}
 
 /** Waits until the stalled worker has written its pid. */
 async function stalledWorker() {
@@ -86,7 +78,7 @@ test('a worker killed in the middle of a .vue compile: the save applies within 1
 });
 
 test('a compile that never returns is abandoned after reloadTimeout, the overlay names the file, the worker is replaced', async () => {
-  const workersBefore = workerPids();
+  const workersBefore = workerPids(server);
   fs.writeFileSync(stallFile, '');
   const savedAt = Date.now();
   setLabel('Vue native stuck', '\n<!-- metamon-test-stall -->\n');
@@ -105,7 +97,7 @@ test('a compile that never returns is abandoned after reloadTimeout, the overlay
   await waitFor(() => document.querySelector('#vue-native .label')?.textContent === 'Vue native unstuck');
   await waitFor(() => !document.querySelector('metamon-error-overlay'), null, 5000);
   assert.equal(await page.textContent('#vue-native button'), '2');
-  const workersAfter = workerPids();
+  const workersAfter = workerPids(server);
   assert.ok(workersAfter.length <= Math.max(workersBefore.length, 1), `workers before ${workersBefore}, after ${workersAfter}`);
   assert.ok(!workersAfter.includes(pid));
 });

@@ -26,6 +26,15 @@ export function copyFixture(name) {
   return dir;
 }
 
+/** Pids of a dev server's `node` children (the compiler workers), started from any thread. */
+export function workerPids(server) {
+  const pid = server.process.pid;
+  const children = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+  return children.filter((child) => {
+    try { return fs.readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'node'; } catch { return false; }
+  }).map(Number);
+}
+
 export function cleanup(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -26,6 +26,19 @@ pub fn load(
             format!("cannot read the file: {e}"),
         )]
     })?;
+    load_bytes(key, relative, file, &bytes, options, worker)
+}
+
+/// [`load`] of the file's text as given (not as on disk now).
+pub fn load_bytes(
+    key: &str,
+    relative: &str,
+    file: &Path,
+    bytes: &[u8],
+    options: &Options,
+    worker: &WorkerPool,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let bytes = bytes.to_vec();
     let kind = module_kind(relative, options);
     let query = split_key(key).1;
     if let Some(index) = query.and_then(html::proxy_index) {

@@ -23,6 +23,8 @@ pub struct ResolvedImport {
     pub literal: (usize, usize),
     pub statement: Option<((usize, usize), Bindings)>,
     pub target: ImportTarget,
+    /// `import('…')`: the target loads when the code runs, not with the module.
+    pub dynamic: bool,
 }
 
 /// A compiled module, ready to be served.

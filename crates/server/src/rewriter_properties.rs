@@ -67,6 +67,7 @@ proptest! {
                 literal: import.literal,
                 statement: import.statement.clone(),
                 target: ImportTarget::Url(urls[index % urls.len()].clone()),
+                dynamic: import.dynamic,
             })
             .collect();
         for import in &imports {

@@ -7,13 +7,13 @@ use crate::errors::ErrorBoard;
 use crate::graph::ImportTarget;
 use crate::hmr;
 use crate::protocol::HmrPayload;
-use crate::transform::Pipeline;
+use crate::transform::{Pipeline, runtime_dependencies};
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
 use metamon_config::Config;
 use metamon_project::analysis::{html, pages};
 use metamon_project::files::{relative_to_root, source_files};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -87,6 +87,9 @@ impl DevServer {
         let installed = self.pipeline.installed_framework_entries();
         let _ = deps.add(&root, installed, &self.channel).await;
         let mut seen: HashSet<String> = HashSet::new();
+        // Reached only through `import()` (the router's pages, lazy code): compiled when first
+        // requested, so a cold start compiles only what the pages load at once.
+        let mut lazy: Vec<String> = Vec::new();
         while !frontier.is_empty() {
             let mut tasks = tokio::task::JoinSet::new();
             for key in frontier.drain(..) {
@@ -98,19 +101,44 @@ impl DevServer {
             while let Some(result) = tasks.join_next().await {
                 match result {
                     Ok(Ok(transformed)) => {
-                        frontier.extend(transformed.imports.iter().filter_map(|import| {
+                        for import in &transformed.imports {
                             match &import.target {
-                                ImportTarget::Module(module) if !seen.contains(module) => {
-                                    Some(module.clone())
+                                ImportTarget::Module(module) if import.dynamic => {
+                                    lazy.push(module.clone())
                                 }
-                                _ => None,
+                                ImportTarget::Module(module) if !seen.contains(module) => {
+                                    frontier.push(module.clone())
+                                }
+                                _ => {}
                             }
-                        }))
+                        }
                     }
                     Ok(Err(diagnostics)) => self.errors.record(diagnostics),
                     Err(_) => {}
                 }
             }
+        }
+        // Their dependencies are bundled with the others all the same, found from their source
+        // as Vite's scan does: their first load needs no re-bundle and no reload.
+        let mut scanned: HashSet<String> = HashSet::new();
+        let mut lazy_deps = BTreeSet::new();
+        while let Some(key) = lazy.pop() {
+            if seen.contains(&key) || !scanned.insert(key.clone()) {
+                continue;
+            }
+            for target in self.pipeline.source_import_targets(&key) {
+                match target {
+                    ImportTarget::Module(module) => lazy.push(module),
+                    ImportTarget::Dep(specifier) => {
+                        lazy_deps.insert(specifier);
+                    }
+                    ImportTarget::Url(url) => lazy_deps.extend(runtime_dependencies(&url)),
+                }
+            }
+        }
+        lazy_deps.retain(|specifier| deps.url(specifier).is_none());
+        if !lazy_deps.is_empty() {
+            let _ = deps.add(&root, lazy_deps, &self.channel).await;
         }
         if let Err(message) = deps.end_warm_up(&root, &self.channel).await {
             eprintln!("  {message}");
@@ -141,6 +169,8 @@ impl DevServer {
                 self.errors.record(diagnostics);
             }
         }
+        // Lazy modules are not "unreached": they compile, and report, when first requested.
+        seen.extend(scanned);
         self.check_unreached_scripts(&seen).await;
     }
 

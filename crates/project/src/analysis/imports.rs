@@ -1,12 +1,13 @@
 //! Finds what a compiled module imports (static, re-exports, dynamic with a literal) and which
 //! updates it accepts (`import.meta.hot.accept(…)`), with byte spans for the rewriter.
 
+use metamon_compile::Framework;
 use oxc::allocator::Allocator;
 use oxc::ast::ast::{
     Argument, CallExpression, Expression, ImportDeclarationSpecifier, ImportExpression, Statement,
 };
 use oxc::ast_visit::{Visit, walk};
-use oxc::span::{GetSpan, Span};
+use oxc::span::{GetSpan, SourceType, Span};
 
 /// `import a, { b as c } from "x"` / `import * as n from "x"`: what the statement binds, so a
 /// CommonJS dependency's exports can be bound the same way.
@@ -25,6 +26,8 @@ pub struct Import {
     pub literal: (usize, usize),
     /// For `import … from` statements with bindings: the whole statement and its bindings.
     pub statement: Option<((usize, usize), Bindings)>,
+    /// `import('…')`: loaded when the code runs, not with the module.
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Default)]
@@ -44,8 +47,54 @@ pub struct AcceptedDep {
 }
 
 pub fn scan(code: &str) -> Result<Scan, String> {
+    scan_as(code, SourceType::mjs())
+}
+
+/// What a source file imports, before any compile: a script as its extension says (TypeScript,
+/// JSX), a single-file component (`.vue`, `.svelte`, a `.mtm` body with blocks) by its
+/// `<script>` blocks. Vite's dependency scan reads files the same way. A file that does not
+/// parse has no imports here; its compile reports why.
+pub fn source_imports(path: &str, text: &str) -> Vec<Import> {
+    let (body, component) = if path.ends_with(".mtm") {
+        let Ok(file) = metamon_mtm::parse(path, text.as_bytes()) else {
+            return Vec::new();
+        };
+        let blocks = matches!(file.target, Framework::Vue | Framework::Svelte);
+        (file.body, blocks)
+    } else {
+        let blocks = path.ends_with(".vue") || path.ends_with(".svelte");
+        (text.to_string(), blocks)
+    };
+    let (code, source_type) = if component {
+        (script_blocks(&body), SourceType::tsx())
+    } else {
+        let source_type = SourceType::from_path(path).unwrap_or_else(|_| SourceType::tsx());
+        (body, source_type)
+    };
+    scan_as(&code, source_type.with_module(true)).map_or_else(|_| Vec::new(), |scan| scan.imports)
+}
+
+/// The contents of a component's `<script>` blocks, one after the other.
+fn script_blocks(text: &str) -> String {
+    let mut code = String::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("<script").map(|at| at + from) {
+        let Some(content) = text[open..].find('>').map(|at| open + at + 1) else {
+            break;
+        };
+        let Some(close) = text[content..].find("</script").map(|at| content + at) else {
+            break;
+        };
+        code.push_str(&text[content..close]);
+        code.push_str(";\n");
+        from = close;
+    }
+    code
+}
+
+fn scan_as(code: &str, source_type: SourceType) -> Result<Scan, String> {
     let allocator = Allocator::default();
-    let parsed = super::parse_module(&allocator, code)?;
+    let parsed = super::parse_module_as(&allocator, code, source_type)?;
     let mut scanner = Scanner::default();
     for statement in &parsed.program.body {
         match statement {
@@ -75,14 +124,25 @@ pub fn scan(code: &str) -> Result<Scan, String> {
                             }
                             (range(import.span), bindings)
                         });
-                scanner.push(import.source.value.as_str(), import.source.span, bindings);
+                scanner.push(
+                    import.source.value.as_str(),
+                    import.source.span,
+                    bindings,
+                    false,
+                );
             }
-            Statement::ExportFromDeclaration(export) => {
-                scanner.push(export.source.value.as_str(), export.source.span, None)
-            }
-            Statement::ExportAllDeclaration(export) => {
-                scanner.push(export.source.value.as_str(), export.source.span, None)
-            }
+            Statement::ExportFromDeclaration(export) => scanner.push(
+                export.source.value.as_str(),
+                export.source.span,
+                None,
+                false,
+            ),
+            Statement::ExportAllDeclaration(export) => scanner.push(
+                export.source.value.as_str(),
+                export.source.span,
+                None,
+                false,
+            ),
             _ => {}
         }
     }
@@ -98,11 +158,18 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn push(&mut self, specifier: &str, span: Span, statement: Option<((usize, usize), Bindings)>) {
+    fn push(
+        &mut self,
+        specifier: &str,
+        span: Span,
+        statement: Option<((usize, usize), Bindings)>,
+        dynamic: bool,
+    ) {
         self.scan.imports.push(Import {
             specifier: specifier.to_string(),
             literal: range(span),
             statement,
+            dynamic,
         });
     }
 }
@@ -119,7 +186,7 @@ impl Scanner {
 impl<'a> Visit<'a> for Scanner {
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
         if let Expression::StringLiteral(literal) = &it.source {
-            self.push(literal.value.as_str(), literal.span, None);
+            self.push(literal.value.as_str(), literal.span, None, true);
         }
         walk::walk_import_expression(self, it);
     }
@@ -173,6 +240,39 @@ fn range(span: Span) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_imports_of_source_files_before_any_compile() {
+        let specifiers = |path: &str, text: &str| -> Vec<(String, bool)> {
+            source_imports(path, text)
+                .into_iter()
+                .map(|import| (import.specifier, import.dynamic))
+                .collect()
+        };
+        let vue = "<template><Chart :data=\"d\" /></template>\n<script setup lang=\"ts\">\nimport Chart from 'chart-lib';\nconst d: number[] = [];\nconst later = () => import('./Later.vue');\n</script>\n<style>p { color: red }</style>\n";
+        assert_eq!(
+            specifiers("/src/A.vue", vue),
+            [("chart-lib".into(), false), ("./Later.vue".into(), true)]
+        );
+        let svelte = "<script module>\nexport const x = 1;\n</script>\n<script>\nimport { fade } from 'svelte/transition';\n</script>\n<p transition:fade>hi</p>\n";
+        assert_eq!(
+            specifiers("/src/B.svelte", svelte),
+            [("svelte/transition".into(), false)]
+        );
+        let tsx = "import { format } from 'date-lib';\nconst el = <b>{format(1 as number)}</b>;\n";
+        assert_eq!(specifiers("/src/C.tsx", tsx), [("date-lib".into(), false)]);
+        let mtm = "---\ntarget: vue\n---\n<script setup>\nimport Icon from './Icon.vue';\n</script>\n<template><Icon /></template>\n";
+        assert_eq!(
+            specifiers("/src/D.mtm", mtm),
+            [("./Icon.vue".into(), false)]
+        );
+        let react_mtm = "---\ntarget: react\n---\nimport { useQuery } from 'query-lib';\nexport default function D() { return <p>{useQuery()}</p>; }\n";
+        assert_eq!(
+            specifiers("/src/E.mtm", react_mtm),
+            [("query-lib".into(), false)]
+        );
+        assert_eq!(specifiers("/src/F.jsx", "import {"), []);
+    }
 
     #[test]
     fn finds_imports_and_accepts() {

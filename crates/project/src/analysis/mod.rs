@@ -18,7 +18,16 @@ pub fn parse_module<'a>(
     allocator: &'a Allocator,
     code: &'a str,
 ) -> Result<ParserReturn<'a>, String> {
-    let parsed = Parser::new(allocator, code, SourceType::mjs()).parse();
+    parse_module_as(allocator, code, SourceType::mjs())
+}
+
+/// Parses source of the given type; a syntax error is its first message.
+pub fn parse_module_as<'a>(
+    allocator: &'a Allocator,
+    code: &'a str,
+    source_type: SourceType,
+) -> Result<ParserReturn<'a>, String> {
+    let parsed = Parser::new(allocator, code, source_type).parse();
     if parsed.panicked || parsed.diagnostics.has_errors() {
         return Err(parsed.diagnostics.errors().next().map_or_else(
             || "unknown parse error".to_string(),

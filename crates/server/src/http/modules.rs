@@ -75,6 +75,10 @@ pub async fn served_text(server: &DevServer, key: &str) -> Result<String, Vec<Di
         Err(diagnostics) => diagnostics,
     };
     let last_good = server.pipeline.graph().last_good(key);
+    let last_good = match last_good {
+        Some(transformed) => Some(transformed),
+        None => server.pipeline.transform_first_seen(key).await,
+    };
     server.errors.record(diagnostics.clone());
     match last_good {
         Some(transformed) => Ok(server.pipeline.render(key, &transformed)),

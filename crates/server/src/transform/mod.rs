@@ -10,7 +10,7 @@ mod resolve;
 
 pub use factories::content_hash;
 pub use render::render;
-pub use resolve::{Resolution, runtime_imports};
+pub use resolve::{Resolution, runtime_dependencies, runtime_imports};
 
 use crate::channel::HmrChannel;
 use crate::deps::Deps;
@@ -26,7 +26,7 @@ use metamon_project::files::{self as project_files, file_for_url};
 use metamon_project::module_id::{relative_file, split_key};
 use metamon_project::settings::Settings;
 use metamon_project::{components, load};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -42,6 +42,9 @@ pub struct Pipeline {
     /// For the full reload a re-bundle of the dependencies needs.
     channel: HmrChannel,
     factories: factories::FactoryCache,
+    /// The source of modules reached only through `import()`, as the warm-up read it: their
+    /// last good version should they break before their first request.
+    first_seen: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 impl Pipeline {
@@ -58,6 +61,7 @@ impl Pipeline {
             deps: Deps::default(),
             channel,
             factories: Default::default(),
+            first_seen: Mutex::new(HashMap::new()),
         }
     }
 
@@ -99,6 +103,10 @@ impl Pipeline {
 
     pub fn graph(&self) -> MutexGuard<'_, Graph> {
         self.graph.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn first_seen_sources(&self) -> MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.first_seen.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn deps(&self) -> &Deps {
@@ -326,6 +334,7 @@ impl Pipeline {
                 literal: import.literal,
                 statement: import.statement.clone(),
                 target,
+                dynamic: import.dynamic,
             });
         }
         if !new_deps.is_empty() {
@@ -413,6 +422,66 @@ impl Pipeline {
         node.file_deps = file_deps;
         graph.set_transformed(key, transformed.clone(), project_imports);
         Ok(transformed)
+    }
+
+    /// Where the imports of a module's source point, read without compiling it (see
+    /// [`imports::source_imports`]): the warm-up finds the dependencies of modules reached only
+    /// through `import()` this way and leaves their compile to their first request.
+    pub fn source_import_targets(&self, key: &str) -> Vec<ImportTarget> {
+        let options = self.options();
+        let (url_path, query) = split_key(key);
+        if query.is_some() || !module_kind(url_path, &options).is_some_and(ModuleKind::is_script) {
+            return Vec::new();
+        }
+        let Ok(file) = file_for_url(&self.root, url_path) else {
+            return Vec::new();
+        };
+        let Ok(bytes) = std::fs::read(&file) else {
+            return Vec::new();
+        };
+        let importer_dir = file.parent().unwrap_or(&self.root).to_path_buf();
+        let resolution = self.resolution();
+        let targets = imports::source_imports(url_path, &String::from_utf8_lossy(&bytes))
+            .iter()
+            .filter_map(|import| {
+                resolve::resolve(
+                    &resolution,
+                    &self.root,
+                    &options,
+                    &import.specifier,
+                    &importer_dir,
+                )
+                .ok()
+            })
+            .collect();
+        self.first_seen_sources().insert(key.to_string(), bytes);
+        targets
+    }
+
+    /// A module reached only through `import()` that broke before anything loaded it: its
+    /// source as the warm-up read it, compiled, stands for its last good version (and stays
+    /// stale, so the next request compiles the file again).
+    pub async fn transform_first_seen(self: &Arc<Self>, key: &str) -> Option<Arc<Transformed>> {
+        let bytes = self.first_seen_sources().remove(key)?;
+        let file = file_for_url(&self.root, split_key(key).0).ok()?;
+        let pipeline = self.clone();
+        let (key_owned, relative, path) = (key.to_string(), relative_file(key), file.clone());
+        let compiled = tokio::task::spawn_blocking(move || {
+            load::load_bytes(
+                &key_owned,
+                &relative,
+                &path,
+                &bytes,
+                &pipeline.options(),
+                &pipeline.worker,
+            )
+        })
+        .await
+        .ok()?
+        .ok()?;
+        let transformed = self.finish(key, &file, compiled).await.ok()?;
+        self.graph().mark_stale(key);
+        Some(transformed)
     }
 
     /// The framework a module's components belong to, from its path (and a `.mtm` file's

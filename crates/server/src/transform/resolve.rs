@@ -160,6 +160,7 @@ pub fn runtime_imports(source: &str) -> Vec<crate::graph::ResolvedImport> {
                 literal: import.literal,
                 statement: import.statement,
                 target,
+                dynamic: import.dynamic,
             })
         })
         .collect()
