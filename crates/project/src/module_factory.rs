@@ -91,14 +91,15 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
     let scoping = semantic.scoping();
 
     let mut deps: Vec<String> = Vec::new();
+    // By specifier: a root importing a thousand components must not search a list per import.
+    let mut dep_indexes: HashMap<String, usize> = HashMap::new();
     let mut dep_index = |specifier: &str| -> usize {
-        match deps.iter().position(|dep| dep == specifier) {
-            Some(index) => index,
-            None => {
-                deps.push(specifier.to_string());
-                deps.len() - 1
-            }
+        if let Some(&index) = dep_indexes.get(specifier) {
+            return index;
         }
+        deps.push(specifier.to_string());
+        dep_indexes.insert(specifier.to_string(), deps.len() - 1);
+        deps.len() - 1
     };
     let mut edits = TextEdits::default();
     // Import bindings: local name → the expression that reads it live.
