@@ -48,6 +48,8 @@ pub struct Deps {
     /// While warming up, new dependencies are collected and bundled together afterwards.
     warming: AtomicBool,
     bundled: AtomicBool,
+    /// Re-bundles that reloaded the pages.
+    reloads: std::sync::atomic::AtomicU64,
 }
 
 impl Deps {
@@ -63,6 +65,11 @@ impl Deps {
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, DepsMetadata> {
         self.metadata.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many re-bundles have reloaded the pages so far.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(Ordering::SeqCst)
     }
 
     /// Collects dependencies without bundling them until [`Deps::end_warm_up`].
@@ -96,6 +103,7 @@ impl Deps {
         let (metadata, changed) = prebundle(root, &specifiers).await?;
         *self.metadata.write().unwrap_or_else(|e| e.into_inner()) = metadata;
         if !first && changed {
+            self.reloads.fetch_add(1, Ordering::SeqCst);
             channel.send(&HmrPayload::FullReload { path: "*".into() });
         }
         Ok(())

@@ -22,6 +22,7 @@ pub async fn handle_changes(
 ) -> Vec<HmrPayload> {
     let started = Instant::now();
     let timestamp = now_ms();
+    let reloads = pipeline.deps().reloads();
     let root = pipeline.root().to_path_buf();
     let relatives: Vec<String> = files
         .iter()
@@ -101,6 +102,12 @@ pub async fn handle_changes(
     }
     let pruned = pipeline.graph().take_pruned();
     let elapsed = started.elapsed().as_millis() as u64;
+    if pipeline.deps().reloads() != reloads {
+        // A new dependency re-bundled them and the pages reload with it: a second reload (or an
+        // update) from this batch could reach a page that already loaded the new code.
+        println!("  page reload with the new dependencies ({elapsed} ms)");
+        return Vec::new();
+    }
     if let Some(path) = &batch.full_reload {
         println!(
             "  page reload {} ({elapsed} ms)",
