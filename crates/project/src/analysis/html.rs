@@ -18,9 +18,10 @@ pub fn proxy_index(query: &str) -> Option<usize> {
         .ok()
 }
 
-/// Each inline module script: the whole element and its text.
-fn inline_module_scripts(page: &str) -> Vec<(Range<usize>, Range<usize>)> {
-    let lower = page.to_ascii_lowercase();
+/// Each `<script …>…</script>` element of `text` (tags in any case): the whole element, its
+/// start tag's attributes and its text.
+pub fn script_elements(text: &str) -> Vec<ScriptElement> {
+    let lower = text.to_ascii_lowercase();
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(start) = lower[from..].find("<script").map(|at| at + from) {
@@ -33,24 +34,45 @@ fn inline_module_scripts(page: &str) -> Vec<(Range<usize>, Range<usize>)> {
         let element_end = lower[close..]
             .find('>')
             .map_or(lower.len(), |at| at + close + 1);
-        let attributes = &lower[start + "<script".len()..tag_end - 1];
-        let is_module = attributes
-            .split(|c: char| c.is_whitespace())
-            .any(|attribute| {
-                matches!(
-                    attribute.trim_end_matches('/'),
-                    "type=\"module\"" | "type='module'" | "type=module"
-                )
-            });
-        let has_src = attributes
-            .split(|c: char| c.is_whitespace())
-            .any(|attribute| attribute.starts_with("src="));
-        if is_module && !has_src {
-            found.push((start..element_end, tag_end..close));
-        }
+        found.push(ScriptElement {
+            element: start..element_end,
+            attributes: start + "<script".len()..tag_end - 1,
+            content: tag_end..close,
+        });
         from = element_end;
     }
     found
+}
+
+/// Byte ranges of one script element (see [`script_elements`]).
+pub struct ScriptElement {
+    pub element: Range<usize>,
+    pub attributes: Range<usize>,
+    pub content: Range<usize>,
+}
+
+/// Each inline module script: the whole element and its text.
+fn inline_module_scripts(page: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let lower = page.to_ascii_lowercase();
+    script_elements(page)
+        .into_iter()
+        .filter(|script| {
+            let attributes = &lower[script.attributes.clone()];
+            let is_module = attributes
+                .split(|c: char| c.is_whitespace())
+                .any(|attribute| {
+                    matches!(
+                        attribute.trim_end_matches('/'),
+                        "type=\"module\"" | "type='module'" | "type=module"
+                    )
+                });
+            let has_src = attributes
+                .split(|c: char| c.is_whitespace())
+                .any(|attribute| attribute.starts_with("src="));
+            is_module && !has_src
+        })
+        .map(|script| (script.element, script.content))
+        .collect()
 }
 
 /// The page with each inline module script replaced by a script loading its proxy module.

@@ -77,17 +77,9 @@ pub fn source_imports(path: &str, text: &str) -> Vec<Import> {
 /// The contents of a component's `<script>` blocks, one after the other.
 fn script_blocks(text: &str) -> String {
     let mut code = String::new();
-    let mut from = 0;
-    while let Some(open) = text[from..].find("<script").map(|at| at + from) {
-        let Some(content) = text[open..].find('>').map(|at| open + at + 1) else {
-            break;
-        };
-        let Some(close) = text[content..].find("</script").map(|at| content + at) else {
-            break;
-        };
-        code.push_str(&text[content..close]);
+    for script in super::html::script_elements(text) {
+        code.push_str(&text[script.content]);
         code.push_str(";\n");
-        from = close;
     }
     code
 }
