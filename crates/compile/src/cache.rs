@@ -24,6 +24,9 @@ const COMPILERS: [&str; 6] = [
     "postcss",
 ];
 
+/// Where each entry of the log starts (after its header), and its length, by key.
+type Index = HashMap<u64, (u64, usize)>;
+
 /// A log larger than this starts again empty (edits add entries; nothing else removes them).
 const MAX_BYTES: u64 = 256 << 20;
 
@@ -40,8 +43,8 @@ pub struct CompileCache {
     log: PathBuf,
     /// A hash of the worker's code and the installed compilers, read on first use.
     toolchain: OnceLock<u64>,
-    /// Where each entry written before this run starts in the log, and its length.
-    index: OnceLock<HashMap<u64, (u64, usize)>>,
+    /// The log as an earlier run left it, opened once: where each entry starts, its length.
+    index: OnceLock<Option<(File, Index)>>,
     /// Opened for appending on the first entry kept.
     appender: Mutex<Option<File>>,
 }
@@ -72,12 +75,10 @@ impl CompileCache {
     }
 
     pub fn get(&self, key: u64) -> Option<Value> {
-        let &(offset, len) = self.index.get_or_init(|| read_index(&self.log)).get(&key)?;
+        let (log, index) = self.index.get_or_init(|| read_index(&self.log)).as_ref()?;
+        let &(offset, len) = index.get(&key)?;
         let mut text = vec![0; len];
-        File::open(&self.log)
-            .ok()?
-            .read_exact_at(&mut text, offset)
-            .ok()?;
+        log.read_exact_at(&mut text, offset).ok()?;
         let response: Value = serde_json::from_slice(&text).ok()?;
         (response["ok"].as_bool() == Some(true)).then_some(response)
     }
@@ -114,13 +115,11 @@ impl CompileCache {
 
 /// The entries of the log, read header by header (answers are skipped, not read). A torn
 /// entry (a run stopped mid-write) is passed over to the next record mark.
-fn read_index(log: &Path) -> HashMap<u64, (u64, usize)> {
+fn read_index(log: &Path) -> Option<(File, Index)> {
     let mut index = HashMap::new();
-    let Ok(file) = File::open(log) else {
-        return index;
-    };
+    let file = File::open(log).ok()?;
     let size = file.metadata().map_or(0, |m| m.len());
-    let mut reader = BufReader::with_capacity(64 << 10, file);
+    let mut reader = BufReader::with_capacity(64 << 10, file.try_clone().ok()?);
     let mut header = Vec::new();
     let mut position = 0u64;
     loop {
@@ -161,7 +160,7 @@ fn read_index(log: &Path) -> HashMap<u64, (u64, usize)> {
         index.insert(key, (position, len));
         position += len as u64 + 1;
     }
-    index
+    Some((file, index))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -38,22 +38,21 @@ pub fn load_bytes(
     options: &Options,
     worker: &WorkerPool,
 ) -> Result<Compiled, Vec<Diagnostic>> {
-    let bytes = bytes.to_vec();
     let kind = module_kind(relative, options);
     let query = split_key(key).1;
     if let Some(index) = query.and_then(html::proxy_index) {
-        return inline_script(relative, &bytes, index, options);
+        return inline_script(relative, bytes, index, options);
     }
     match kind {
         // `?raw`: the file's text; `?url`: its URL, whatever kind of file it is (Vite's).
-        _ if query == Some("raw") => Ok(default_export(&String::from_utf8_lossy(&bytes))),
+        _ if query == Some("raw") => Ok(default_export(&String::from_utf8_lossy(bytes))),
         _ if query == Some("url") => Ok(default_export(&format!("/{relative}"))),
         Some(ModuleKind::Css) if query == Some("import") => {
-            let source = String::from_utf8_lossy(&bytes);
+            let source = String::from_utf8_lossy(bytes);
             compile_stylesheet(relative, file, &source, options, worker)
         }
-        Some(ModuleKind::Json) => compile(relative, file, &bytes, options, worker),
-        Some(kind) if kind.is_script() => compile(relative, file, &bytes, options, worker),
+        Some(ModuleKind::Json) => compile(relative, file, bytes, options, worker),
+        Some(kind) if kind.is_script() => compile(relative, file, bytes, options, worker),
         // Any other file imported from JS: its URL.
         _ => Ok(default_export(&format!("/{relative}"))),
     }

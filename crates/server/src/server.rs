@@ -136,10 +136,7 @@ impl DevServer {
                 }
             }
         }
-        lazy_deps.retain(|specifier| deps.url(specifier).is_none());
-        if !lazy_deps.is_empty() {
-            let _ = deps.add(&root, lazy_deps, &self.channel).await;
-        }
+        let _ = deps.add(&root, lazy_deps, &self.channel).await;
         if let Err(message) = deps.end_warm_up(&root, &self.channel).await {
             eprintln!("  {message}");
         }
