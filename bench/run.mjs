@@ -308,11 +308,17 @@ async function benchApp(browser, name, kind) {
   const leaf = await edits(() => measureEdits(page, leafFile, new RegExp(`Comp${leafIndex} v\\d+`), (r) => `Comp${leafIndex} v${r}`, `#c${leafIndex} .label`, counter, before));
   step(`${kind}: root saves`);
   const root = await edits(() => measureEdits(page, path.join(dir, app.root), /Root v\d+/, (r) => `Root v${r}`, '#root-title', counter, before));
+  // The same reload after the saves: what the browser kept of the first load still serves.
+  step(`${kind}: full reload after the saves`);
+  const afterSavesStarted = performance.now();
+  await page.reload({ waitUntil: 'commit' });
+  await page.waitForSelector(`#c${app.n - 1}`, { timeout: quick ? 60000 : 300000 });
+  const reloadAfterSavesMs = Math.round(performance.now() - afterSavesStarted);
   const peakRss = server.peak();
   await page.close();
   await server.close();
   const build = app.build === false || kind === 'vite-bundled' ? null : await benchBuild(browser, kind, dir, app.n);
-  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), fullReloadMs, leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
+  return { app: name, server: kind, n: app.n, coldMs: Math.round(coldRun.ms), warmMs: Math.round(warm.ms), fullReloadMs, reloadAfterSavesMs, leaf, root, stateKept: leaf.kept && root.kept, peakRssMb: Math.round(peakRss), coldTrace: cold, build };
 }
 
 /** The state cases on a fresh copy of bench/state-app, under one server. */
@@ -375,6 +381,7 @@ for (const name of appNames) {
     ['cold start, empty dep cache (ms)', (r) => r.coldMs],
     ['cold start, warm dep cache (ms)', (r) => r.warmMs],
     ['full reload, warm server (ms)', (r) => r.fullReloadMs],
+    ['full reload after the saves (ms)', (r) => r.reloadAfterSavesMs],
     ['leaf save→DOM median (ms)', (r) => r.leaf.median],
     ['leaf save→DOM p95 (ms)', (r) => r.leaf.p95],
     ['root save→DOM median (ms)', (r) => r.root.median],

@@ -170,11 +170,13 @@ export function createRegistry(options = {}) {
 
   let loading = Promise.resolve(); // the packs under way: an import waits for them first
 
-  /** Fetches the pack of `urls` (one request): a GET for the first (a preload can serve it),
-   * then a POST telling the server what the registry already has. Only defines the modules:
-   * externals load when a module needing them is imported (React Refresh must hook into the
-   * page before react-dom evaluates). */
-  function loadPack(urls) {
+  /** Fetches the pack of `urls`: a GET for the first (a preload can serve it), then a POST
+   * telling the server what the registry already has. A first load and an `import()`
+   * (`cache`) are answered with the packs to fetch, content-hashed so that the browser keeps
+   * them, and the URLs of theirs that are out of date. Only defines the modules: externals
+   * load when a module needing them is imported (React Refresh must hook into the page before
+   * react-dom evaluates). */
+  function loadPack(urls, cache = false) {
     const missing = urls.filter((url) => !defs.has(url) && !isExternal(url));
     if (missing.length === 0) return loading;
     const first = defs.size === 0;
@@ -182,17 +184,29 @@ export function createRegistry(options = {}) {
       const wanted = missing.filter((url) => !defs.has(url)); // a pack under way may have brought them
       if (wanted.length === 0) return;
       const started = now();
+      const failed = async (res) => new Error(`[metamon] loading the pack of ${wanted.join(', ')} failed: ${res.status} ${await res.text()}`);
       const res = first
         ? await fetchImpl(`${origin}/@metamon/pack?${wanted.map((url) => `m=${encodeURIComponent(url)}`).join('&')}`)
         : await fetchImpl(`${origin}/@metamon/pack`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ modules: wanted, have: [...defs.keys()] }),
+            body: JSON.stringify({ modules: wanted, have: [...defs.keys()], ...(cache && { cache }) }),
           });
-      if (!res.ok) throw new Error(`[metamon] loading the pack of ${wanted.join(', ')} failed: ${res.status} ${await res.text()}`);
-      const pack = await res.json();
-      for (const record of pack.modules || []) define(record);
-      for (const ext of pack.externals || []) listedExternal.add(ext);
+      if (!res.ok) throw await failed(res);
+      const answer = await res.json();
+      // `{recent?, stable, stale}`: packs to fetch, and the stable pack's out-of-date URLs.
+      const listed = typeof answer.stable === 'string';
+      const fetchPack = async (path) => {
+        const part = await fetchImpl(`${origin}${path}`);
+        if (!part.ok) throw await failed(part);
+        return part.json();
+      };
+      const [recent, stable] = listed ? await Promise.all([answer.recent && fetchPack(answer.recent), fetchPack(answer.stable)]) : [answer, null];
+      const stale = new Set(listed ? answer.stale : []);
+      for (const pack of [recent, stable]) {
+        for (const record of pack?.modules || []) if (pack === recent || !stale.has(record.url)) define(record);
+        for (const ext of pack?.externals || []) listedExternal.add(ext);
+      }
       stats.packs += 1;
       stats.packMs += now() - started;
       // The overlay shows the errors of the modules a page loaded: these now are.
@@ -222,12 +236,13 @@ export function createRegistry(options = {}) {
     await Promise.all(needed.map(loadExternal));
   }
 
-  async function importUrl(url) {
+  /** The namespace of `url`; `cache`: an `import()`, whose packs the browser may keep. */
+  async function importUrl(url, cache = false) {
     await loading;
     // Already evaluated (React Refresh asks each module for its own exports): nothing to do.
     const evaluated = instances.get(url);
     if (evaluated?.status === 'done') return evaluated.ns;
-    if (!defs.has(url) && !isExternal(url)) await loadPack([url]);
+    if (!defs.has(url) && !isExternal(url)) await loadPack([url], cache);
     if (!defs.has(url) && isExternal(url)) return loadExternal(url);
     let started = now();
     await prepare(url);
@@ -245,7 +260,7 @@ export function createRegistry(options = {}) {
     const target = new URL(specifier, new URL(importerUrl || '/', origin));
     if (target.origin !== new URL(origin).origin) return importNative(target.href);
     const path = target.pathname + target.search;
-    return isExternal(path) ? loadExternal(path) : importUrl(path);
+    return isExternal(path) ? loadExternal(path) : importUrl(path, true);
   }
 
   /** A `<script src>` as a path on this origin, or the absolute URL of another origin. */
@@ -267,7 +282,7 @@ export function createRegistry(options = {}) {
     external(url, ns) {
       externals.set(url, ns);
     },
-    import: importUrl,
+    import: (url) => importUrl(url),
     /** Fetches what `urls` need in one pack, without evaluating anything. */
     load: (urls) => loadPack(urls.map(toPath)),
     /** A `<script type=module src>`: through the registry on this origin, natively elsewhere. */

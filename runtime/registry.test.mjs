@@ -224,7 +224,7 @@ test('externals: external() provides a namespace; those of defined modules are i
   assert.equal(requests.length, 1);
 });
 
-test('__dyn: relative to the importer, a POST listing what the registry has; externals natively', async () => {
+test('__dyn: relative to the importer, a cacheable POST listing what the registry has; externals natively', async () => {
   const { reg, requests, nativeCalls } = setup([
     mod('/src/pages/A.js?t=9', [], sync(`__e({lazy:()=>(s)=>__dyn(s)});`)),
     mod('/src/lazy/L.js?x=1', ['/src/lazy/M.js'], sync(`__e({l:()=>'L'+__0.m});const __0=__i(0);`)),
@@ -234,7 +234,7 @@ test('__dyn: relative to the importer, a POST listing what the registry has; ext
   assert.equal(requests.length, 1, 'the dynamic import is not part of the first pack');
   const l = await a.lazy('../lazy/L.js?x=1#frag');
   assert.equal(l.l, 'LM');
-  assert.deepEqual(requests[1], { method: 'POST', path: '/@metamon/pack', body: { modules: ['/src/lazy/L.js?x=1'], have: ['/src/pages/A.js?t=9'] } });
+  assert.deepEqual(requests[1], { method: 'POST', path: '/@metamon/pack', body: { modules: ['/src/lazy/L.js?x=1'], have: ['/src/pages/A.js?t=9'], cache: true } });
   assert.equal(await a.lazy('../lazy/L.js?x=1'), l);
   assert.deepEqual((await a.lazy('/@deps/lodash.js')), { lodash: true });
   assert.deepEqual((await a.lazy('https://cdn.example/x.js')), { cdn: true });
@@ -277,4 +277,28 @@ test('load: several entries in one GET; runtime files are modules; externals loa
   assert.deepEqual(nativeCalls, [`${ORIGIN}/@deps/react-dom.js`]);
   assert.deepEqual(log(), ['hmr', 'client', `native ${ORIGIN}/@deps/react-dom.js`, 'main']);
   assert.equal(requests.length, 1, 'the imports found their modules in the first pack');
+});
+
+test('a first load told of its packs fetches both; the recent pack defines a URL first, the stable one not its stale URLs', async () => {
+  const requests = [];
+  const packs = {
+    '/@metamon/pack/recent.json': { modules: [mod('/src/main.js', ['/src/A.js?t=2'], sync(`const __0=__i(0);__e({a:()=>__0.a});`)), mod('/src/A.js?t=2', [], sync(`__e({a:()=>'edited'});`))], externals: ['/@deps/x.js'] },
+    '/@metamon/pack/stable.json': { modules: [mod('/src/main.js', ['/src/A.js'], sync(`const __0=__i(0);__e({a:()=>__0.a});`)), mod('/src/A.js', [], sync(`__e({a:()=>'first'});`))], externals: ['/@deps/x.js'] },
+  };
+  const fetch = async (url) => {
+    const path = new URL(url).pathname + new URL(url).search;
+    requests.push(path);
+    const body = path.startsWith('/@metamon/pack?') ? { recent: '/@metamon/pack/recent.json', stable: '/@metamon/pack/stable.json', stale: ['/src/main.js', '/src/A.js'] } : packs[path];
+    return body ? { ok: true, status: 200, json: async () => body } : { ok: false, status: 404, text: async () => `no pack ${path}` };
+  };
+  const reg = createRegistry({ origin: ORIGIN, fetch, importNative: async () => ({}) });
+  assert.equal((await reg.import('/src/main.js')).a, 'edited', 'the recent pack\'s main.js, importing the edited A');
+  assert.deepEqual(requests, [`/@metamon/pack?m=${encodeURIComponent('/src/main.js')}`, '/@metamon/pack/recent.json', '/@metamon/pack/stable.json']);
+  // A URL listed as stale is not defined from a pack (its current version is elsewhere).
+  const withStale = createRegistry({ origin: ORIGIN, fetch: async (url) => (url.includes('?') ? { ok: true, json: async () => ({ stable: '/@metamon/pack/stable.json', stale: ['/src/A.js'] }) } : fetch(url)), importNative: async () => ({}) });
+  await withStale.load(['/src/main.js']);
+  assert.equal(withStale.has('/src/main.js'), true);
+  assert.equal(withStale.has('/src/A.js'), false, 'the stale A.js is not defined');
+  const gone = createRegistry({ origin: ORIGIN, fetch: async (url) => (url.includes('?') ? { ok: true, json: async () => ({ stable: '/@metamon/pack/gone.json', stale: [] }) } : fetch(url)), importNative: async () => ({}) });
+  await assert.rejects(gone.import('/src/main.js'), (e) => /404/.test(e.message) && /no pack \/@metamon\/pack\/gone\.json/.test(e.message));
 });

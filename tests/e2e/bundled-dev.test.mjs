@@ -93,3 +93,38 @@ test('bundled: a broken save shows the overlay at its line; the fix applies with
   assert.equal(await text('react-user-count'), users);
   await app.assertNoReload();
 });
+
+/** The content-hashed packs of this page load: `{ path, transferSize, size }`. */
+const hashedPacks = () =>
+  page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((entry) => /\/@metamon\/pack\/[0-9a-f]{16}\.json$/.test(entry.name))
+    .map((entry) => ({ path: new URL(entry.name).pathname, transferSize: entry.transferSize, size: entry.decodedBodySize })));
+
+test('bundled: a reload after saves downloads only what changed; a new visitor gets the current code', async () => {
+  // Every pack of the first load (the page's, then its route's) is a stable pack.
+  const before = new Set((await hashedPacks()).map((p) => p.path));
+  assert.ok(before.size >= 2, `the page and its route came in content-hashed packs (${[...before].join(', ')})`);
+  // The tests above saved Counter.mtm and MessageBoard.mtm: a reload gets their current code.
+  await page.reload();
+  const current = (p) => Promise.all([
+    p.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Team counter (fixed)'), `${byId('react-counter')} h2`),
+    p.waitForFunction((sel) => document.querySelector(sel)?.textContent.includes('Message board (edited)'), byId('vue-board')),
+  ]);
+  await current(page).catch((e) => assert.fail(e.message + app.details()));
+  const after = await hashedPacks();
+  const stable = after.filter((p) => before.has(p.path));
+  const recent = after.filter((p) => !before.has(p.path));
+  assert.ok(stable.length >= 2, `the page's and its route's stable packs keep their URLs (${JSON.stringify(after)})`);
+  for (const pack of stable) assert.equal(pack.transferSize, 0, `${pack.path} came from the browser cache, not the server`);
+  assert.ok(recent.length >= 1 && recent.every((p) => p.transferSize > 0), `what changed came from the server (${JSON.stringify(recent)})`);
+  const bytes = (packs) => packs.reduce((sum, p) => sum + p.size, 0);
+  assert.ok(bytes(recent) * 4 < bytes(stable), `the recent packs hold only what changed (${bytes(recent)} against ${bytes(stable)} bytes)`);
+  // A new visitor (no cache) gets the same two packs: the stable pack's old versions give way.
+  const visitor = await app.browser.newPage();
+  try {
+    await visitor.goto(app.server.url);
+    await current(visitor);
+  } finally {
+    await visitor.close();
+  }
+});

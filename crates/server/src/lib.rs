@@ -11,6 +11,7 @@
 //! | transform pipeline | `transform` (load → analyse → resolve/bridge → graph; render) |
 //! | HMR | `hmr::plan` (pure: graph + change → update), `hmr::update` (recompile, then plan) |
 //! | watcher | `watch` (debounced batches on a channel) |
+//! | packs | `packs` (bundled dev serving: packs as JSON, a page's stable and recent packs) |
 //! | server | `server` (the state put together: warm-up, batches, config reloads) |
 //! | HTTP/WebSocket | `http` (page, runtime, deps, modules, files, socket handlers) |
 //!
@@ -25,6 +26,7 @@ mod errors;
 mod graph;
 mod hmr;
 mod http;
+mod packs;
 mod preview;
 mod protocol;
 mod server;

@@ -6,6 +6,7 @@ use crate::channel::{HmrChannel, ReceivedEvents};
 use crate::errors::ErrorBoard;
 use crate::graph::ImportTarget;
 use crate::hmr;
+use crate::packs::StablePacks;
 use crate::protocol::HmrPayload;
 use crate::transform::{Pipeline, runtime_dependencies};
 use crate::watch::Batch;
@@ -25,6 +26,8 @@ pub struct DevServer {
     pub channel: HmrChannel,
     /// Custom events from the pages (`import.meta.hot.send`).
     pub received: ReceivedEvents,
+    /// Bundled dev serving: the stable packs of page loads and lazy imports, and recent packs.
+    pub stable_packs: StablePacks,
     /// `--bundle` / `--no-bundle`, over the config's `bundle`.
     bundle_override: Option<bool>,
 }
@@ -46,6 +49,7 @@ impl DevServer {
             pipeline: Arc::new(Pipeline::new(root, config, channel.clone())),
             channel,
             received: ReceivedEvents::default(),
+            stable_packs: StablePacks::default(),
             bundle_override,
         }))
     }

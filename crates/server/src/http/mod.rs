@@ -33,6 +33,7 @@ pub fn router(server: Arc<DevServer>) -> Router {
         .route("/@metamon/events", get(events::received).post(events::send))
         .route("/@metamon/graph", get(graph_size))
         .route("/@metamon/pack", get(pack::get).post(pack::post))
+        .route("/@metamon/pack/{name}", get(pack::get_by_hash))
         .route("/@metamon/{*name}", get(runtime::handle))
         .route("/@deps/{*file}", get(deps::handle))
         .fallback(get(modules::handle))

@@ -1,22 +1,24 @@
 //! `/@metamon/pack`: bundled dev serving. A page asks for modules by URL (`GET ?m=` for its
-//! first pack, `POST {"modules", "have"}` later); the answer is every module of their static
-//! closure the page does not have yet, in factory form (`metamon_project::module_factory`), for
+//! first load, `POST {"modules", "have"}` later); the answer is every module of their static
+//! closure the page does not have yet (for a first load, the paths of its stable and recent
+//! packs, content-hashed and immutable: `crate::packs`), in factory form (`metamon_project::module_factory`), for
 //! its registry (`runtime/registry.js`), and the URLs that stay native ES modules (`externals`:
 //! dependencies and the runtime). A module keeps its URL (`?t=` included), so the page's
 //! registry holds the same instances its module map would, and HMR works as it does per module.
 
 use super::{from_foreign_origin, text};
+use crate::packs::{Pack, PackedModule};
 use crate::server::DevServer;
-use crate::transform::content_hash;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use metamon_compile::content_hash;
 use metamon_project::analysis::pages::ROUTES_KEY;
 use metamon_project::files::file_for_url;
 use metamon_project::module_factory::Factory;
 use metamon_project::module_id::{key_from_url, resolve_path, selects_module, split_key};
 use metamon_project::runtime_files;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -25,13 +27,13 @@ struct PackRequest {
     modules: Vec<String>,
     #[serde(default)]
     have: Vec<String>,
+    /// An `import()` the page may make again on its next load (not a hot update's new
+    /// version): answered with a `PackList`, its packs cacheable.
+    #[serde(default)]
+    cache: bool,
 }
 
-pub async fn get(
-    State(server): State<Arc<DevServer>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
     let modules: Vec<String> = query
         .as_deref()
         .unwrap_or("")
@@ -50,25 +52,46 @@ pub async fn get(
             "no module asked for\n",
         );
     }
-    // A page's first pack is revalidated on each load: unchanged, it is not sent again.
-    let body = pack(&server, modules, HashSet::new()).await;
-    let etag = format!("\"{:x}\"", content_hash(&body));
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .split(',')
-                .any(|tag| tag.trim().trim_start_matches("W/") == etag)
-        });
-    let mut response = if unchanged {
-        text(StatusCode::NOT_MODIFIED, "application/json", "")
-    } else {
-        text(StatusCode::OK, "application/json", body)
+    let request = modules.join("\n");
+    let first = pack(&server, modules, HashSet::new()).await;
+    pack_list(&server, &request, first)
+}
+
+/// The cacheable answer to `request`: the paths of its stable and recent packs.
+fn pack_list(server: &DevServer, request: &str, pack: Pack) -> Response {
+    let list = server.stable_packs.split(request, pack);
+    let mut response = text(
+        StatusCode::OK,
+        "application/json",
+        serde_json::to_string(&list).unwrap_or_default(),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// `GET /@metamon/pack/{hash}.json`: a pack a first load was told of, immutable under its name.
+pub async fn get_by_hash(
+    State(server): State<Arc<DevServer>>,
+    Path(name): Path<String>,
+) -> Response {
+    let found = name
+        .strip_suffix(".json")
+        .and_then(|hash| u64::from_str_radix(hash, 16).ok())
+        .and_then(|hash| server.stable_packs.get(hash));
+    let Some(found) = found else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            format!("no pack {name} in this server's run: load the page again\n"),
+        );
     };
-    if let Ok(value) = etag.parse() {
-        response.headers_mut().insert(header::ETAG, value);
-    }
+    let mut response = text(StatusCode::OK, "application/json", found.to_json());
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=31536000, immutable"),
+    );
     response
 }
 
@@ -82,9 +105,20 @@ pub async fn post(
     }
     match serde_json::from_str::<PackRequest>(&body) {
         Ok(request) if !request.modules.is_empty() => {
-            let have = request.have.into_iter().collect();
-            let body = pack(&server, request.modules, have).await;
-            text(StatusCode::OK, "application/json", body)
+            let mut have: Vec<String> = request.have;
+            if !request.cache {
+                let pack = pack(&server, request.modules, have.into_iter().collect()).await;
+                return text(StatusCode::OK, "application/json", pack.to_json());
+            }
+            // The request, as the page will make it again: what it asks for and what it has.
+            have.sort_unstable();
+            let key = format!(
+                "{}\n{:x}",
+                request.modules.join("\n"),
+                content_hash(have.join("\n").as_bytes())
+            );
+            let pack = pack(&server, request.modules, have.into_iter().collect()).await;
+            pack_list(&server, &key, pack)
         }
         Ok(_) => text(
             StatusCode::BAD_REQUEST,
@@ -100,18 +134,20 @@ pub async fn post(
 }
 
 /// One module of a pack, before its `async` flag is known.
-struct Packed {
+struct Walked {
     url: String,
     /// The factory's imports as paths from the root (runtime files import `./hmr/…`).
     deps: Vec<String>,
     factory: Result<Arc<Factory>, String>,
+    /// The hash of its served text (or of its error).
+    text_hash: u64,
 }
 
-/// The closure of `requested` minus `have`, as the JSON the registry reads.
-async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<String>) -> String {
+/// The closure of `requested` minus `have`.
+async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<String>) -> Pack {
     let mut seen: HashSet<String> = have;
     let mut externals = Vec::new();
-    let mut packed: Vec<Packed> = Vec::new();
+    let mut walked: Vec<Walked> = Vec::new();
     let mut frontier = requested;
     while !frontier.is_empty() {
         let mut level = Vec::new();
@@ -129,23 +165,27 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
         for (n, (url, source)) in level.iter().enumerate() {
             let (server, source, url) = (server.clone(), source.clone(), url.clone());
             tasks.spawn(async move {
-                let factory = served_text(&server, &source).await.and_then(|served| {
+                let served = served_text(&server, &source).await;
+                let text_hash = match &served {
+                    Ok(text) | Err(text) => content_hash(text.as_bytes()),
+                };
+                let factory = served.and_then(|served| {
                     server
                         .pipeline
                         .factory(&served)
                         .map_err(|message| format!("{url} does not parse as served: {message}"))
                 });
-                (n, factory)
+                (n, factory, text_hash)
             });
         }
-        let mut factories: Vec<Result<Arc<Factory>, String>> =
-            vec![Err("the compile task stopped".into()); level.len()];
+        let mut factories: Vec<(Result<Arc<Factory>, String>, u64)> =
+            vec![(Err("the compile task stopped".into()), 0); level.len()];
         while let Some(result) = tasks.join_next().await {
-            if let Ok((n, factory)) = result {
-                factories[n] = factory;
+            if let Ok((n, factory, text_hash)) = result {
+                factories[n] = (factory, text_hash);
             }
         }
-        for ((url, _), factory) in level.into_iter().zip(factories) {
+        for ((url, _), (factory, text_hash)) in level.into_iter().zip(factories) {
             let deps: Vec<String> = factory
                 .as_ref()
                 .map(|factory| {
@@ -164,10 +204,32 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
                 })
                 .unwrap_or_default();
             frontier.extend(deps.iter().filter(|dep| !seen.contains(*dep)).cloned());
-            packed.push(Packed { url, deps, factory });
+            walked.push(Walked {
+                url,
+                deps,
+                factory,
+                text_hash,
+            });
         }
     }
-    to_json(&packed, &externals)
+    let is_async = async_flags(&walked);
+    let modules = walked
+        .into_iter()
+        .zip(is_async)
+        .map(|(module, is_async)| {
+            let identity = content_hash(
+                format!("{}\0{:x}\0{is_async}", module.url, module.text_hash).as_bytes(),
+            );
+            PackedModule {
+                url: module.url,
+                deps: module.deps,
+                is_async: is_async && module.factory.is_ok(),
+                factory: module.factory,
+                identity,
+            }
+        })
+        .collect();
+    Pack { modules, externals }
 }
 
 /// What the pack serves under a URL; `None` for a URL that stays a native ES module
@@ -220,15 +282,15 @@ async fn served_text(server: &DevServer, source: &Source) -> Result<String, Stri
     }
 }
 
-/// `{"modules": [{url, deps, async, code} | {url, deps: [], async: false, error}], "externals"}`.
-/// A module is `async` when it or anything it imports in this pack awaits at the top level.
-fn to_json(packed: &[Packed], externals: &[String]) -> String {
-    let index: HashMap<&str, usize> = packed
+/// Which modules are `async`: those that await at the top level, and everything in the pack
+/// that imports one.
+fn async_flags(walked: &[Walked]) -> Vec<bool> {
+    let index: HashMap<&str, usize> = walked
         .iter()
         .enumerate()
         .map(|(n, module)| (module.url.as_str(), n))
         .collect();
-    let mut is_async: Vec<bool> = packed
+    let mut is_async: Vec<bool> = walked
         .iter()
         .map(|module| {
             module
@@ -241,7 +303,7 @@ fn to_json(packed: &[Packed], externals: &[String]) -> String {
     let mut changed = is_async.contains(&true);
     while changed {
         changed = false;
-        for (n, module) in packed.iter().enumerate() {
+        for (n, module) in walked.iter().enumerate() {
             if !is_async[n]
                 && module
                     .deps
@@ -253,44 +315,5 @@ fn to_json(packed: &[Packed], externals: &[String]) -> String {
             }
         }
     }
-    let modules: Vec<PackedJson> = packed
-        .iter()
-        .zip(is_async)
-        .map(|(module, is_async)| match &module.factory {
-            Ok(factory) => PackedJson {
-                url: &module.url,
-                deps: &module.deps,
-                is_async,
-                code: Some(factory.code(is_async)),
-                error: None,
-            },
-            Err(message) => PackedJson {
-                url: &module.url,
-                deps: &[],
-                is_async: false,
-                code: None,
-                error: Some(message),
-            },
-        })
-        .collect();
-    serde_json::to_string(&PackJson { modules, externals }).unwrap_or_default()
-}
-
-/// The pack as JSON, written from borrowed data (a pack of 10 000 modules is tens of MB).
-#[derive(Serialize)]
-struct PackJson<'a> {
-    modules: Vec<PackedJson<'a>>,
-    externals: &'a [String],
-}
-
-#[derive(Serialize)]
-struct PackedJson<'a> {
-    url: &'a str,
-    deps: &'a [String],
-    #[serde(rename = "async")]
-    is_async: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    is_async
 }

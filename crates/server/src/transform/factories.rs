@@ -3,7 +3,6 @@
 
 use metamon_project::module_factory::{Factory, to_factory};
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 #[derive(Default)]
@@ -13,7 +12,7 @@ const FACTORY_CACHE_LIMIT: usize = 20_000;
 
 impl FactoryCache {
     pub fn factory(&self, served: &str) -> Result<Arc<Factory>, String> {
-        let hash = content_hash(served);
+        let hash = metamon_compile::content_hash(served.as_bytes());
         if let Some(factory) = self.lock().get(&hash) {
             return Ok(factory.clone());
         }
@@ -29,12 +28,4 @@ impl FactoryCache {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Factory>>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// A hash of a text, to tell versions apart (not across runs: the hasher's keys are fixed, but
-/// it is not a stable format).
-pub fn content_hash(text: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }

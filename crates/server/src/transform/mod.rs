@@ -8,7 +8,6 @@ mod factories;
 mod render;
 mod resolve;
 
-pub use factories::content_hash;
 pub use render::render;
 pub use resolve::{Resolution, runtime_dependencies, runtime_imports};
 
