@@ -160,29 +160,25 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
                 None => externals.push(url),
             }
         }
-        // A level's modules are transformed and made factories at once (on every core).
+        // A level's modules already transformed are made factories here; the others are
+        // transformed at once (on every core).
+        let mut factories: Vec<(Result<Arc<Factory>, String>, u64)> =
+            vec![(Err("the compile task stopped".into()), 0); level.len()];
         let mut tasks = tokio::task::JoinSet::new();
         for (n, (url, source)) in level.iter().enumerate() {
+            if let Some(served) = served_without_compiling(server, source) {
+                factories[n] = factory_of(server, url, served);
+                continue;
+            }
             let (server, source, url) = (server.clone(), source.clone(), url.clone());
             tasks.spawn(async move {
                 let served = served_text(&server, &source).await;
-                let text_hash = match &served {
-                    Ok(text) | Err(text) => content_hash(text.as_bytes()),
-                };
-                let factory = served.and_then(|served| {
-                    server
-                        .pipeline
-                        .factory(&served)
-                        .map_err(|message| format!("{url} does not parse as served: {message}"))
-                });
-                (n, factory, text_hash)
+                (n, factory_of(&server, &url, served))
             });
         }
-        let mut factories: Vec<(Result<Arc<Factory>, String>, u64)> =
-            vec![(Err("the compile task stopped".into()), 0); level.len()];
         while let Some(result) = tasks.join_next().await {
-            if let Ok((n, factory, text_hash)) = result {
-                factories[n] = (factory, text_hash);
+            if let Ok((n, made)) = result {
+                factories[n] = made;
             }
         }
         for ((url, _), (factory, text_hash)) in level.into_iter().zip(factories) {
@@ -259,8 +255,45 @@ fn source_of(server: &DevServer, url: &str) -> Option<Source> {
     let kind = metamon_compile::module_kind(path, &server.pipeline.options());
     let is_module = query.is_some_and(selects_module)
         || kind.is_some_and(metamon_compile::ModuleKind::is_script);
+    if !is_module {
+        return None;
+    }
+    // A fresh transform means the file is there (a change or removal makes it stale); else
+    // the file system says.
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    (is_module && file_for_url(server.root(), &decoded).is_ok()).then_some(Source::Module(key))
+    let exists = server.pipeline.fresh_transform(&key).is_some()
+        || file_for_url(server.root(), &decoded).is_ok();
+    exists.then_some(Source::Module(key))
+}
+
+/// The module's factory (or why there is none) and the hash of its served text (or error).
+fn factory_of(
+    server: &DevServer,
+    url: &str,
+    served: Result<String, String>,
+) -> (Result<Arc<Factory>, String>, u64) {
+    let text_hash = match &served {
+        Ok(text) | Err(text) => content_hash(text.as_bytes()),
+    };
+    let factory = served.and_then(|served| {
+        server
+            .pipeline
+            .factory(&served)
+            .map_err(|message| format!("{url} does not parse as served: {message}"))
+    });
+    (factory, text_hash)
+}
+
+/// The served text of a runtime file, or of a module whose last transform is still fresh:
+/// what a reload asks for, served without a task per module.
+fn served_without_compiling(server: &DevServer, source: &Source) -> Option<Result<String, String>> {
+    match source {
+        Source::Runtime(_) => None,
+        Source::Module(key) => {
+            let fresh = server.pipeline.fresh_transform(key)?;
+            Some(Ok(server.pipeline.render(key, &fresh)))
+        }
+    }
 }
 
 /// The module's served text, as its own URL would answer it, or its errors as a message.

@@ -151,13 +151,18 @@ impl Pipeline {
             .collect()
     }
 
+    /// The module's cached transform, if its file did not change since.
+    pub fn fresh_transform(&self, key: &str) -> Option<Arc<Transformed>> {
+        self.graph().get(key).and_then(|node| node.fresh().cloned())
+    }
+
     /// The module's transform: the cached one unless its file changed. Errors leave the last
     /// good transform in place (the caller decides whether to serve it).
     pub async fn transform(
         self: &Arc<Self>,
         key: &str,
     ) -> Result<Arc<Transformed>, Vec<Diagnostic>> {
-        if let Some(transformed) = self.graph().get(key).and_then(|node| node.fresh().cloned()) {
+        if let Some(transformed) = self.fresh_transform(key) {
             return Ok(transformed);
         }
         if key == pages::ROUTES_KEY {
