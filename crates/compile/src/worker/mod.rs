@@ -12,7 +12,7 @@ use process::{Failure, Process};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -77,15 +77,7 @@ struct Shared {
     /// Set while the warm-up runs: a request queues for the first worker rather than start a
     /// second one.
     warming: AtomicBool,
-    /// The old-generation size a dev server's worker starts with, in MB (0: Node's default).
-    /// V8 sizes its heap to the limit: under this one a worker holding the compilers of a
-    /// 1000-component app peaks at about 100 MB instead of 170–190. A worker that dies (out of
-    /// memory on a very large file, say) takes the limit away for the workers after it.
-    heap_limit_mb: AtomicU32,
 }
-
-/// The dev workers' heap limit until a worker dies (see `Shared::heap_limit_mb`).
-const DEV_HEAP_LIMIT_MB: u32 = 128;
 
 /// A worker beyond the first stops after this long without a compile.
 pub const IDLE_RETIREMENT: Duration = Duration::from_secs(5);
@@ -105,7 +97,6 @@ impl Default for WorkerPool {
             last_request: Mutex::new(Instant::now()),
             warm_up: Mutex::new(Vec::new()),
             warming: AtomicBool::new(false),
-            heap_limit_mb: AtomicU32::new(DEV_HEAP_LIMIT_MB),
         });
         housekeeping(Arc::downgrade(&shared));
         Self {
@@ -152,12 +143,7 @@ impl Shared {
         if let Some(process) = slot.as_ref() {
             return Ok(process.clone());
         }
-        let heap_limit_mb = if dev {
-            self.heap_limit_mb.load(Ordering::Relaxed)
-        } else {
-            0
-        };
-        let process = Process::spawn(root, dev, heap_limit_mb)?;
+        let process = Process::spawn(root, dev)?;
         *slot = Some(process.clone());
         Ok(process)
     }
@@ -417,7 +403,6 @@ impl WorkerPool {
                 Ok(response) => return Ok(response),
                 Err(Failure::Died(error)) => {
                     last_error = error;
-                    self.shared.heap_limit_mb.store(0, Ordering::Relaxed);
                     self.shared.forget(index, &process);
                     if attempt == 0 {
                         self.notice_restart(format!(
@@ -480,33 +465,5 @@ mod tests {
         process.kill();
         let second = compile();
         assert_eq!(first.code, second.code);
-    }
-
-    #[test]
-    fn a_worker_out_of_memory_is_restarted_without_the_heap_limit() {
-        let (repo, options) = crate::tests::repo_options();
-        let worker = WorkerPool::new();
-        // Too small for the Svelte compiler: the first worker runs out of memory.
-        worker.shared.heap_limit_mb.store(4, Ordering::Relaxed);
-        let source = "<script>\n  let n = $state(1);\n</script>\n<p>{n}</p>\n";
-        let compiled = worker
-            .compile_framework(
-                WorkerKind::Svelte,
-                "Probe.svelte",
-                &repo.join("Probe.svelte"),
-                source,
-                source,
-                &options,
-            )
-            .unwrap();
-        assert!(compiled.code.contains("svelte/internal/client"));
-        assert_eq!(worker.shared.heap_limit_mb.load(Ordering::Relaxed), 0);
-        let notices = worker.take_restart_notices();
-        assert!(
-            notices
-                .iter()
-                .any(|n| n.contains("stopped while compiling")),
-            "{notices:?}"
-        );
     }
 }

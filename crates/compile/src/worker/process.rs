@@ -48,25 +48,18 @@ impl Drop for Process {
 
 impl Process {
     /// Started in the project root, so the locations compilers print are relative to it.
-    /// `heap_limit_mb`: the old generation's size (0: Node's default).
-    pub(super) fn spawn(
-        root: &Path,
-        dev: bool,
-        heap_limit_mb: u32,
-    ) -> Result<Arc<Process>, String> {
+    pub(super) fn spawn(root: &Path, dev: bool) -> Result<Arc<Process>, String> {
         let script = worker_script_path()?;
         // A dev server's worker lives long: a small young generation keeps its memory near its
         // compilers' size (a third less after a thousand components) for a few percent of
         // compile time. A build's worker lives seconds and goes for speed.
-        let mut heap: Vec<String> = Vec::new();
-        if dev {
-            heap.push("--max-semi-space-size=2".into());
-        }
-        if heap_limit_mb > 0 {
-            heap.push(format!("--max-old-space-size={heap_limit_mb}"));
-        }
+        let young_generation: &[&str] = if dev {
+            &["--max-semi-space-size=2"]
+        } else {
+            &[]
+        };
         let mut child = Command::new("node")
-            .args(&heap)
+            .args(young_generation)
             .arg(&script)
             .current_dir(root)
             .stdin(Stdio::piped())
