@@ -118,7 +118,7 @@ impl Pipeline {
 
     /// A file was added or removed: what an import resolves to may have changed.
     pub fn clear_resolver_cache(&self) {
-        self.resolution().resolver.clear_cache();
+        self.resolution().clear_cache();
     }
 
     /// The served text of a module.

@@ -11,7 +11,9 @@ use metamon_project::runtime_files;
 use oxc_resolver::{
     ResolveOptions, Resolver, TsconfigDiscovery, TsconfigOptions, TsconfigReferences,
 };
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// The extensions tried for extensionless imports when the config names none.
 const DEFAULT_EXTENSIONS: [&str; 9] = [
@@ -25,6 +27,10 @@ pub struct Resolution {
     /// A tsconfig or jsconfig is read: a bare import may be one of its `paths`.
     has_tsconfig: bool,
     aliases: Aliases,
+    /// Relative and root-relative imports already resolved, by importer folder and specifier:
+    /// a root file's thousand imports resolve once, not at every save. Cleared with the
+    /// resolver's own cache (a file added or removed).
+    resolved_paths: Mutex<HashMap<(PathBuf, String), ImportTarget>>,
 }
 
 impl Resolution {
@@ -62,7 +68,17 @@ impl Resolution {
             resolver,
             has_tsconfig,
             aliases,
+            resolved_paths: Mutex::default(),
         }
+    }
+
+    /// A file was added or removed: what an import resolves to may have changed.
+    pub fn clear_cache(&self) {
+        self.resolver.clear_cache();
+        self.resolved_paths
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// `specifier` with the first matching alias applied, as Vite's `resolve.alias`.
@@ -115,18 +131,30 @@ pub fn resolve(
         }
         return Ok(ImportTarget::Dep(specifier.to_string()));
     }
+    let memo_key = (importer_dir.to_path_buf(), specifier.to_string());
+    let memo = || {
+        resolution
+            .resolved_paths
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    if let Some(target) = memo().get(&memo_key) {
+        return Ok(target.clone());
+    }
     let (base, request) = match path.strip_prefix('/') {
         Some(from_root) => (root, format!("./{from_root}")),
         None => (importer_dir, path.to_string()),
     };
-    let resolution = resolver
+    let resolved = resolver
         .resolve(base, &request)
         .map_err(|error| format!("cannot resolve `{specifier}`: {error}"))?;
     // The resolver follows symlinks itself (cached): its path is the real one.
-    let url = metamon_project::files::url_of(resolution.path(), root).ok_or_else(|| {
+    let url = metamon_project::files::url_of(resolved.path(), root).ok_or_else(|| {
         format!("`{specifier}` is outside the project root, which is all the dev server serves")
     })?;
-    Ok(ImportTarget::Module(module_key(&url, query, options)))
+    let target = ImportTarget::Module(module_key(&url, query, options));
+    memo().insert(memo_key, target.clone());
+    Ok(target)
 }
 
 /// The graph key of the app file at `url` imported with `query`.
@@ -181,4 +209,32 @@ pub fn runtime_dependencies(url: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_removed_or_added_resolves_anew_once_the_cache_is_cleared() {
+        let root = std::env::temp_dir().join(format!("metamon-resolve-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        let root = root.canonicalize().unwrap();
+        std::fs::write(root.join("src/A.js"), "export const a = 1;\n").unwrap();
+        let config = Config::default();
+        let resolution = Resolution::new(&root, &config);
+        let options = Options::new(&root, true);
+        let src = root.join("src");
+        let resolve_a = || resolve(&resolution, &root, &options, "./A.js", &src);
+        assert_eq!(resolve_a(), Ok(ImportTarget::Module("/src/A.js".into())));
+        // Removed: the watcher clears the cache, and the import no longer resolves.
+        std::fs::remove_file(root.join("src/A.js")).unwrap();
+        resolution.clear_cache();
+        assert!(resolve_a().unwrap_err().contains("cannot resolve `./A.js`"));
+        // Added again: found again.
+        std::fs::write(root.join("src/A.js"), "export const a = 2;\n").unwrap();
+        resolution.clear_cache();
+        assert_eq!(resolve_a(), Ok(ImportTarget::Module("/src/A.js".into())));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }
