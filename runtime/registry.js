@@ -277,8 +277,18 @@ export function createRegistry(options = {}) {
     return true;
   }
 
+  /** Modules sent ahead (a hot update's new versions): each is defined if every module it
+   * imports is defined or external; else its import asks for a pack, as without the offer
+   * (which computes what the page lacks, top-level await included). */
+  function offer(records) {
+    for (const record of records || []) {
+      if ((record.deps || []).every((dep) => defs.has(dep) || isExternal(dep))) define(record);
+    }
+  }
+
   return {
     define,
+    offer,
     external(url, ns) {
       externals.set(url, ns);
     },

@@ -57,7 +57,7 @@ function setup(records, { natives = {}, fail } = {}) {
 test('module export: no registry outside a browser; createRegistry is the API', () => {
   assert.equal(registry, undefined);
   const reg = createRegistry({ origin: ORIGIN, fetch: async () => {}, importNative: async () => ({}) });
-  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'namespaceOf', 'stats']);
+  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'namespaceOf', 'offer', 'stats']);
 });
 
 test('evaluation: imports depth-first in the order of the __i calls, each module once; first pack is a GET', async () => {
@@ -301,4 +301,24 @@ test('a first load told of its packs fetches both; the recent pack defines a URL
   assert.equal(withStale.has('/src/A.js'), false, 'the stale A.js is not defined');
   const gone = createRegistry({ origin: ORIGIN, fetch: async (url) => (url.includes('?') ? { ok: true, json: async () => ({ stable: '/@metamon/pack/gone.json', stale: [] }) } : fetch(url)), importNative: async () => ({}) });
   await assert.rejects(gone.import('/src/main.js'), (e) => /404/.test(e.message) && /no pack \/@metamon\/pack\/gone\.json/.test(e.message));
+});
+
+test('offer: a module sent ahead is defined when its imports are, and imports with no request; else its import asks for a pack', async () => {
+  const { reg, requests } = setup([
+    mod('/src/main.js', ['/src/A.js'], sync(`const __0=__i(0);`)),
+    mod('/src/A.js', [], sync(`__e({v:()=>1});`)),
+    mod('/src/B.js?t=5', ['/src/New.js'], sync(`const __0=__i(0);__e({v:()=>__0.v});`)),
+    mod('/src/New.js', [], sync(`__e({v:()=>'new'});`)),
+  ], { natives: { [`${ORIGIN}/@deps/react.js`]: {} } });
+  await reg.import('/src/main.js');
+  assert.equal(requests.length, 1);
+  reg.offer([
+    mod('/src/A.js?t=2', ['/src/main.js', '/@deps/react.js'], sync(`__e({v:()=>2});`)),
+    mod('/src/B.js?t=5', ['/src/New.js'], sync(`__e({v:()=>'offered'});`)),
+  ]);
+  assert.equal((await reg.import('/src/A.js?t=2')).v, 2, 'defined from the offer: its imports are there or external');
+  assert.equal(requests.length, 1, 'no pack request');
+  assert.equal(reg.has('/src/B.js?t=5'), false, 'B imports a module the page lacks: not defined from the offer');
+  assert.equal((await reg.import('/src/B.js?t=5')).v, 'new', 'its pack brings it and its import');
+  assert.equal(requests.length, 2);
 });

@@ -41,6 +41,8 @@
  * @property {Update[]} updates
  * @property {string[]} [files] the changed files, relative to the project root
  * @property {UpdateTiming} [timing]
+ * @property {import('../registry.js').ModuleRecord[]} [modules] bundled dev serving: the new
+ *   versions, offered to the page's registry (defined if their imports are)
  * @property {number} [receivedAt] not sent: set by the socket when the message arrives
  */
 

@@ -75,7 +75,11 @@ function connect() {
       return;
     }
     // Introspection: arrival time, before waiting behind earlier messages (transfer phase).
-    if (payload && payload.type === 'update') payload.receivedAt = nowMs();
+    if (payload && payload.type === 'update') {
+      payload.receivedAt = nowMs();
+      // Bundled dev serving: the new versions come with the update (no pack request).
+      if (payload.modules) globalThis.__METAMON_REGISTRY__?.offer(payload.modules);
+    }
     handlers.onMessage(payload);
   });
   const onClose = async () => {

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { launchBrowser, openFixture, overlayText } from './harness.mjs';
 
 // The request that brings Counter.mtm's new version: its own URL, or (bundled dev serving) a pack.
-const UPDATE_REQUEST = /\/src\/Counter\.mtm\?t=|\/@metamon\/pack$/;
+const IMPORT = "import { useState } from 'react';";
+/** A top-level await that makes the module take `ms` to evaluate. */
+const slowly = (ms) => `await new Promise((resolve) => setTimeout(resolve, ${ms}));`;
 
 let browser;
 before(async () => {
@@ -135,19 +137,19 @@ describe('graceful (default config)', () => {
     // Dismiss the warnings of the previous tests with their close buttons.
     await page.evaluate(() => document.querySelector('metamon-feedback')?.shadowRoot.querySelectorAll('button').forEach((b) => b.click()));
     await app.waitFor(() => !document.querySelector('metamon-feedback'));
-    // Slow the module request down so the update takes longer than the indicator delay.
-    await page.route(UPDATE_REQUEST, async (route) => {
-      await new Promise((r) => setTimeout(r, 600));
-      await route.continue();
-    });
+    // A module that takes 600 ms to evaluate (top-level await): the update takes longer than
+    // the indicator delay, however its code reaches the page.
     const label = await app.text('#react-mtm .label');
-    app.save('src/Counter.mtm', (s) => s.replace(label, 'React v6'));
+    app.save('src/Counter.mtm', (s) => s.replace(label, 'React v6').replace(IMPORT, `${IMPORT}\n${slowly(600)}`));
     await app.waitFor(() => document.querySelector('metamon-feedback')?.dataset.state === 'applying');
     assert.match((await feedbackState(page)).text, /Updating src\/Counter\.mtm/);
     await app.waitFor(() => document.querySelector('#react-mtm .label')?.textContent === 'React v6');
     await app.waitFor(() => document.querySelector('metamon-feedback')?.dataset.state === 'success');
     assert.match((await feedbackState(page)).text, /^Updated src\/Counter\.mtm in \d+ ms$/);
-    await page.unroute(UPDATE_REQUEST);
+    // Fast again for the next tests.
+    const updates = await app.hmrUpdates();
+    app.save('src/Counter.mtm', (s) => s.replace(`\n${slowly(600)}`, ''));
+    await app.waitForUpdateAfter(updates);
     // Auto-dismissed.
     await app.waitFor(() => !document.querySelector('metamon-feedback'), null, 5000);
   });
@@ -207,17 +209,12 @@ test('showSuccessNotice / showErrorOverlay false, reloadTimeout: no notice, no o
     app.save('src/Counter.mtm', good);
     await app.waitFor(() => window.__METAMON__.errors().length === 0);
     // reloadTimeout: a module that takes longer than 400 ms is reported as a timeout.
-    await page.route(UPDATE_REQUEST, async (route) => {
-      await new Promise((r) => setTimeout(r, 1500));
-      await route.continue();
-    });
-    app.save('src/Counter.mtm', (s) => s.replace('React v2', 'React v3'));
+    app.save('src/Counter.mtm', (s) => s.replace('React v2', 'React v3').replace(IMPORT, `${IMPORT}\n${slowly(1500)}`));
     await app.waitFor(() => window.__events.some((e) => e.type === 'error' && e.phase === 'timeout'));
     await app.waitFor(() => /Timed out: src\/Counter\.mtm was not applied within 400 ms/.test(document.querySelector('metamon-feedback')?.textContent || ''));
     assert.equal(await page.evaluate(() => document.querySelector('metamon-feedback').dataset.state), 'warning');
     // It still applies when the module arrives.
     await app.waitFor(() => document.querySelector('#react-mtm .label')?.textContent === 'React v3');
-    await page.unroute(UPDATE_REQUEST);
   } finally {
     await app.close();
   }

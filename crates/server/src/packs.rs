@@ -10,6 +10,7 @@
 //! date (`stale`): the registry defines none of them from it, and the recent pack's first. A reload after edits downloads
 //! only what was edited (and the importers whose imports now carry `?t=`).
 
+use crate::protocol::ModuleRecord;
 use metamon_project::module_factory::Factory;
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
@@ -29,6 +30,28 @@ pub struct PackedModule {
     pub identity: u64,
 }
 
+impl PackedModule {
+    /// The module as the registry reads it.
+    pub fn record(&self) -> ModuleRecord {
+        match &self.factory {
+            Ok(factory) => ModuleRecord {
+                url: self.url.clone(),
+                deps: self.deps.clone(),
+                is_async: self.is_async,
+                code: Some(factory.code(self.is_async)),
+                error: None,
+            },
+            Err(message) => ModuleRecord {
+                url: self.url.clone(),
+                deps: vec![],
+                is_async: false,
+                code: None,
+                error: Some(message.clone()),
+            },
+        }
+    }
+}
+
 /// Modules and the URLs that stay native ES modules (`externals`).
 pub struct Pack {
     pub modules: Vec<PackedModule>,
@@ -39,26 +62,7 @@ impl Pack {
     /// `{"modules": [{url, deps, async, code} | {url, deps: [], async: false, error}],
     /// "externals"}`, the registry's format.
     pub fn to_json(&self) -> String {
-        let modules: Vec<PackedJson> = self
-            .modules
-            .iter()
-            .map(|module| match &module.factory {
-                Ok(factory) => PackedJson {
-                    url: &module.url,
-                    deps: &module.deps,
-                    is_async: module.is_async,
-                    code: Some(factory.code(module.is_async)),
-                    error: None,
-                },
-                Err(message) => PackedJson {
-                    url: &module.url,
-                    deps: &[],
-                    is_async: false,
-                    code: None,
-                    error: Some(message),
-                },
-            })
-            .collect();
+        let modules: Vec<ModuleRecord> = self.modules.iter().map(PackedModule::record).collect();
         serde_json::to_string(&PackJson {
             modules,
             externals: &self.externals,
@@ -80,23 +84,10 @@ impl Pack {
     }
 }
 
-/// The pack as JSON, written from borrowed data (a pack of 10 000 modules is tens of MB).
 #[derive(Serialize)]
 struct PackJson<'a> {
-    modules: Vec<PackedJson<'a>>,
+    modules: Vec<ModuleRecord>,
     externals: &'a [String],
-}
-
-#[derive(Serialize)]
-struct PackedJson<'a> {
-    url: &'a str,
-    deps: &'a [String],
-    #[serde(rename = "async")]
-    is_async: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
 }
 
 /// The path a pack is served under; its name is its content hash.

@@ -18,6 +18,10 @@ pub enum HmrPayload {
         files: Vec<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         timing: Option<Timing>,
+        /// Bundled dev serving: the updated modules' new versions, for the page's registry
+        /// (one request less per update). A page defines one only if it has its imports.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        modules: Vec<ModuleRecord>,
     },
     /// Nothing accepts the change: the page reloads (`*`: every page).
     FullReload { path: String },
@@ -47,6 +51,21 @@ pub struct Update {
     /// of invalidations ends (the page reloads) instead of going round.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_invalidated_by: Option<String>,
+}
+
+/// One module in factory form, as a pack or an update carries it to the page's registry
+/// (`runtime/registry.js`): its code, or why it could not be served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleRecord {
+    pub url: String,
+    /// Its static imports, in order: the factory's `__i(n)` is `deps[n]`.
+    pub deps: Vec<String>,
+    #[serde(rename = "async")]
+    pub is_async: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,6 +162,7 @@ mod tests {
                 compile_ms: 2,
                 sent_at: 3,
             }),
+            modules: vec![],
         };
         assert_eq!(
             update.to_json(),

@@ -7,13 +7,14 @@ use crate::errors::ErrorBoard;
 use crate::graph::ImportTarget;
 use crate::hmr;
 use crate::packs::StablePacks;
-use crate::protocol::HmrPayload;
+use crate::protocol::{HmrPayload, ModuleRecord, UpdateKind};
 use crate::transform::{Pipeline, runtime_dependencies};
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
 use metamon_config::Config;
 use metamon_project::analysis::{html, pages};
 use metamon_project::files::{relative_to_root, source_files};
+use metamon_project::module_id::with_timestamp;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -227,7 +228,8 @@ impl DevServer {
         let payloads =
             hmr::update::handle_changes(&self.pipeline, &self.errors, files, batch.detected_at)
                 .await;
-        for payload in payloads {
+        for mut payload in payloads {
+            self.attach_new_versions(&mut payload);
             self.channel.send(&payload);
         }
         self.send_worker_notices();
@@ -277,11 +279,47 @@ impl DevServer {
 
     /// `import.meta.hot.invalidate()` from a page.
     pub fn invalidate(&self, url: &str, first_invalidated_by: Option<&str>) {
-        self.channel.send(&hmr::update::invalidate(
-            &self.pipeline,
-            url,
-            first_invalidated_by,
-        ));
+        let mut payload = hmr::update::invalidate(&self.pipeline, url, first_invalidated_by);
+        self.attach_new_versions(&mut payload);
+        self.channel.send(&payload);
+    }
+
+    /// Bundled dev serving: an update carries the new versions its pages will import, in
+    /// factory form, so that applying it needs no pack request (a page without one of their
+    /// imports asks for a pack as before).
+    fn attach_new_versions(&self, payload: &mut HmrPayload) {
+        let HmrPayload::Update {
+            updates, modules, ..
+        } = payload
+        else {
+            return;
+        };
+        if !self.bundled() {
+            return;
+        }
+        for update in updates.iter().filter(|u| u.kind == UpdateKind::JsUpdate) {
+            let key = &update.accepted_path;
+            let url = with_timestamp(key, update.timestamp);
+            if modules.iter().any(|module| module.url == url) {
+                continue;
+            }
+            let Some(transformed) = self.pipeline.fresh_transform(key) else {
+                continue;
+            };
+            let Ok(factory) = self
+                .pipeline
+                .factory(&self.pipeline.render(key, &transformed))
+            else {
+                continue;
+            };
+            modules.push(ModuleRecord {
+                url,
+                deps: factory.deps.clone(),
+                is_async: factory.has_top_level_await,
+                code: Some(factory.code(factory.has_top_level_await)),
+                error: None,
+            });
+        }
     }
 }
 

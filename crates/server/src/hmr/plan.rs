@@ -213,6 +213,7 @@ impl Plan {
                 updates: self.updates,
                 files: self.files,
                 timing: Some(timing),
+                modules: Vec::new(),
             });
         }
         payloads

@@ -311,6 +311,7 @@ pub fn invalidate(
                 updates,
                 files: Vec::new(),
                 timing: None,
+                modules: Vec::new(),
             };
         }
         Some(propagation) if !propagation.boundaries.is_empty() => "circular import invalidate",
