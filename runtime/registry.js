@@ -277,12 +277,14 @@ export function createRegistry(options = {}) {
     return true;
   }
 
-  /** Modules sent ahead (a hot update's new versions): each is defined if every module it
-   * imports is defined or external; else its import asks for a pack, as without the offer
-   * (which computes what the page lacks, top-level await included). */
+  /** Modules sent ahead (a hot update's new versions, to every page): each is defined if the
+   * page loaded a version of it and every module it imports is defined or external; else its
+   * import (if any) asks for a pack, as without the offer (the pack holds what the page
+   * lacks, top-level await included). */
   function offer(records) {
     for (const record of records || []) {
-      if ((record.deps || []).every((dep) => defs.has(dep) || isExternal(dep))) define(record);
+      const loaded = paths.has(decodeURIComponent(record.url.split('?')[0]));
+      if (loaded && (record.deps || []).every((dep) => defs.has(dep) || isExternal(dep))) define(record);
     }
   }
 

@@ -305,8 +305,9 @@ test('a first load told of its packs fetches both; the recent pack defines a URL
 
 test('offer: a module sent ahead is defined when its imports are, and imports with no request; else its import asks for a pack', async () => {
   const { reg, requests } = setup([
-    mod('/src/main.js', ['/src/A.js'], sync(`const __0=__i(0);`)),
+    mod('/src/main.js', ['/src/A.js', '/src/B.js'], sync(`const __0=__i(0),__1=__i(1);`)),
     mod('/src/A.js', [], sync(`__e({v:()=>1});`)),
+    mod('/src/B.js', [], sync(`__e({v:()=>'old'});`)),
     mod('/src/B.js?t=5', ['/src/New.js'], sync(`const __0=__i(0);__e({v:()=>__0.v});`)),
     mod('/src/New.js', [], sync(`__e({v:()=>'new'});`)),
   ], { natives: { [`${ORIGIN}/@deps/react.js`]: {} } });
@@ -315,7 +316,9 @@ test('offer: a module sent ahead is defined when its imports are, and imports wi
   reg.offer([
     mod('/src/A.js?t=2', ['/src/main.js', '/@deps/react.js'], sync(`__e({v:()=>2});`)),
     mod('/src/B.js?t=5', ['/src/New.js'], sync(`__e({v:()=>'offered'});`)),
+    mod('/src/Other.js?t=5', [], sync(`__e({});`)),
   ]);
+  assert.equal(reg.hasPath('/src/Other.js'), false, 'a module the page never loaded is not defined from the offer');
   assert.equal((await reg.import('/src/A.js?t=2')).v, 2, 'defined from the offer: its imports are there or external');
   assert.equal(requests.length, 1, 'no pack request');
   assert.equal(reg.has('/src/B.js?t=5'), false, 'B imports a module the page lacks: not defined from the offer');
