@@ -1,10 +1,11 @@
 //! `/@metamon/pack`: bundled dev serving. A page asks for modules by URL (`GET ?m=` for its
 //! first load, `POST {"modules", "have"}` later); the answer is every module of their static
-//! closure the page does not have yet (for a first load, the paths of its stable and recent
-//! packs, content-hashed and immutable: `crate::packs`), in factory form (`metamon_project::module_factory`), for
+//! closure the page does not have yet, in factory form (`metamon_project::module_factory`), for
 //! its registry (`runtime/registry.js`), and the URLs that stay native ES modules (`externals`:
-//! dependencies and the runtime). A module keeps its URL (`?t=` included), so the page's
-//! registry holds the same instances its module map would, and HMR works as it does per module.
+//! dependencies and the runtime). A first load and an `import()` are answered with the paths
+//! of their stable and recent packs instead, content-hashed and immutable (`crate::packs`). A
+//! module keeps its URL (`?t=` included), so the page's registry holds the same instances its
+//! module map would, and HMR works as it does per module.
 
 use super::{from_foreign_origin, text};
 use crate::packs::{Pack, PackedModule};
