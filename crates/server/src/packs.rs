@@ -34,13 +34,7 @@ impl PackedModule {
     /// The module as the registry reads it.
     pub fn record(&self) -> ModuleRecord {
         match &self.factory {
-            Ok(factory) => ModuleRecord {
-                url: self.url.clone(),
-                deps: self.deps.clone(),
-                is_async: self.is_async,
-                code: Some(factory.code(self.is_async)),
-                error: None,
-            },
+            Ok(factory) => factory_record(&self.url, self.deps.clone(), factory, self.is_async),
             Err(message) => ModuleRecord {
                 url: self.url.clone(),
                 deps: vec![],
@@ -49,6 +43,22 @@ impl PackedModule {
                 error: Some(message.clone()),
             },
         }
+    }
+}
+
+/// A module served as `factory` under `url`, as the registry reads it.
+pub fn factory_record(
+    url: &str,
+    deps: Vec<String>,
+    factory: &Factory,
+    is_async: bool,
+) -> ModuleRecord {
+    ModuleRecord {
+        url: url.to_string(),
+        deps,
+        is_async,
+        code: Some(factory.code(is_async)),
+        error: None,
     }
 }
 

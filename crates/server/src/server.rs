@@ -6,8 +6,8 @@ use crate::channel::{HmrChannel, ReceivedEvents};
 use crate::errors::ErrorBoard;
 use crate::graph::ImportTarget;
 use crate::hmr;
-use crate::packs::StablePacks;
-use crate::protocol::{HmrPayload, ModuleRecord, UpdateKind};
+use crate::packs::{StablePacks, factory_record};
+use crate::protocol::{HmrPayload, UpdateKind};
 use crate::transform::{Pipeline, runtime_dependencies};
 use crate::watch::Batch;
 use metamon_compile::{ModuleKind, module_kind};
@@ -312,13 +312,13 @@ impl DevServer {
             else {
                 continue;
             };
-            modules.push(ModuleRecord {
-                url,
-                deps: factory.deps.clone(),
-                is_async: factory.has_top_level_await,
-                code: Some(factory.code(factory.has_top_level_await)),
-                error: None,
-            });
+            let is_async = factory.has_top_level_await;
+            modules.push(factory_record(
+                &url,
+                factory.deps.clone(),
+                &factory,
+                is_async,
+            ));
         }
     }
 }
