@@ -446,38 +446,16 @@ async function compileVue(req) {
   }
   prevVue.set(filename, comparedParts(descriptor));
   const css = cssParts.length ? cssParts.join('\n') : null;
-  // One map for the module from the script block's and the template's maps, both in the .vue
-  // file's own lines (TSX goes without: Babel re-prints it).
-  const parts = [];
-  if (scriptMap) parts.push({ map: scriptMap, index: scriptIndex });
-  if (templateMap) parts.push({ map: templateMap, index: templateIndex });
-  const map = parts.length && lang !== 'tsx' ? joinMaps(await loadSourcemapCodec(root), out, parts) : null;
-  return { code, map, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps, comparedWithPrevious };
-}
-
-// ---------------------------------------------------------------- source maps
-// The VLQ codec is @jridgewell/sourcemap-codec's. This file runs from a temp copy, so it cannot
-// import the runtime's decoder (runtime/hmr/sourcemap.js, which cannot use a package: the
-// browser loads it from the binary), but only Vue maps are joined, and wherever
-// @vue/compiler-sfc is installed so is the codec: compiler-sfc depends on magic-string, which
-// depends on it. Resolved along that chain.
-function loadSourcemapCodec(root) {
-  return load(root, ['@vue/compiler-sfc', 'magic-string', '@jridgewell/sourcemap-codec'], 'Vue support').then(interop);
-}
-
-/**
- * One map for `out.join('\n')` from the maps of some of its parts (`index` into `out`), all
- * pointing into the same single source; names are dropped.
- */
-function joinMaps(codec, out, parts) {
-  const lines = out.join('\n').split('\n').map(() => []);
-  for (const { map, index } of parts) {
-    const offset = index > 0 ? out.slice(0, index).join('\n').split('\n').length : 0;
-    codec.decode(map.mappings).forEach((segments, i) => {
-      if (lines[offset + i]) lines[offset + i].push(...segments.map((s) => (s.length >= 4 ? [s[0], 0, s[2], s[3]] : [s[0]])));
-    });
+  // The script block's and the template's maps, both in the .vue file's own lines, with the
+  // line of the module each starts on: the server joins them into the module's map (TSX goes
+  // without: Babel re-prints it).
+  const mapParts = [];
+  const lineOf = (index) => (index > 0 ? out.slice(0, index).join('\n').split('\n').length : 0);
+  if (lang !== 'tsx') {
+    if (scriptMap) mapParts.push({ map: scriptMap, line: lineOf(scriptIndex) });
+    if (templateMap) mapParts.push({ map: templateMap, line: lineOf(templateIndex) });
   }
-  return { version: 3, sources: [parts[0].map.sources?.[0] || ''], names: [], mappings: codec.encode(lines) };
+  return { code, map: null, mapParts, css, lang: lang === 'ts' ? 'ts' : null, deps: typeDeps, comparedWithPrevious };
 }
 
 function vueScriptError(e, descriptor, source) {
@@ -805,7 +783,7 @@ async function handle(line) {
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
     stallForTests(req.source);
     const res = await h(req);
-    send({ id, ok: true, code: res.code, map: res.map ?? null, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [], comparedWithPrevious: !!res.comparedWithPrevious });
+    send({ id, ok: true, code: res.code, map: res.map ?? null, ...(res.mapParts?.length && { mapParts: res.mapParts }), css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [], comparedWithPrevious: !!res.comparedWithPrevious });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });

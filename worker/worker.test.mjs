@@ -159,27 +159,24 @@ test('vue: script setup (ts) + template + scoped style', async () => {
   assert.match(r4.css, /blue/);
 });
 
-test('vue: plain-JS script and template come with a source map in the .vue file\'s lines', async () => {
+test('vue: plain-JS script and template come with their maps in the .vue file\'s lines, and the line each starts on', async () => {
   const source = '<script setup>\nimport { ref } from "vue";\nconst count = ref(0);\nconst boom = () => count.value.missing.deep;\n</script>\n\n<template>\n  <p>{{ count }}</p>\n  <p>{{ missing.deep }}</p>\n</template>\n';
   const r = await w.request({ kind: 'vue', filename: file('Mapped.vue'), root: ROOT, dev: true, hmr: true, source });
   assert.equal(r.ok, true, JSON.stringify(r.error));
-  assert.equal(typeof r.map?.mappings, 'string');
-  // The generated line holding `count.value.missing` maps back to line 4 of the .vue file.
-  const generatedLine = r.code.split('\n').findIndex((l) => l.includes('count.value.missing'));
-  const lineMappings = r.map.mappings.split(';')[generatedLine];
-  assert.ok(lineMappings, 'the line has mappings');
+  assert.equal(r.mapParts.length, 2, 'the script\'s and the template\'s');
   const vlq = (text) => { const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'; const out = []; let value = 0, shift = 0; for (const c of text) { const d = chars.indexOf(c); value += (d & 31) << shift; if (d & 32) shift += 5; else { out.push(value & 1 ? -(value >> 1) : value >> 1); value = 0; shift = 0; } } return out; };
-  let sourceLine = 0;
-  for (const line of r.map.mappings.split(';').slice(0, generatedLine + 1)) for (const segment of line.split(',').filter(Boolean)) { const f = vlq(segment); if (f.length >= 3) sourceLine += f[2]; }
-  assert.equal(sourceLine + 1, 4);
-  // The template's render maps back to the template's lines of the same file.
+  // The .vue line a generated line comes from, through the part that starts at or before it.
   const sourceLineOf = (needle) => {
     const generated = r.code.split('\n').findIndex((l) => l.includes(needle));
     assert.ok(generated >= 0, needle);
+    const part = r.mapParts.filter((p) => p.line <= generated).at(-1);
+    const lines = part.map.mappings.split(';');
+    assert.ok(lines[generated - part.line], `${needle}: the line has mappings`);
     let line = 0;
-    for (const text of r.map.mappings.split(';').slice(0, generated + 1)) for (const segment of text.split(',').filter(Boolean)) { const f = vlq(segment); if (f.length >= 3) line += f[2]; }
+    for (const text of lines.slice(0, generated - part.line + 1)) for (const segment of text.split(',').filter(Boolean)) { const f = vlq(segment); if (f.length >= 3) line += f[2]; }
     return line + 1;
   };
+  assert.equal(sourceLineOf('count.value.missing'), 4);
   assert.equal(sourceLineOf('_ctx.missing.deep'), 9);
 });
 

@@ -382,6 +382,38 @@ pub fn shift_map(map: &mut Value, lines: usize) {
     }
 }
 
+/// One map for a module from the maps of some of its parts, each `{"map", "line"}`: a part's
+/// map and the module line it starts on, all into the same single source (a Vue component's
+/// script and template; `set_map_source` names it). Names are dropped.
+pub(crate) fn join_maps(parts: &[Value]) -> Option<Value> {
+    let texts: Vec<(String, u32)> = parts
+        .iter()
+        .filter_map(|part| Some((part["map"].to_string(), part["line"].as_u64()? as u32)))
+        .collect();
+    let mut builder = oxc_sourcemap::SourceMapBuilder::default();
+    builder.set_source_and_content("", "");
+    let mut joined = false;
+    for (text, line) in &texts {
+        let Ok(map) = oxc_sourcemap::SourceMap::from_json_string(text) else {
+            continue;
+        };
+        joined = true;
+        for token in map.get_tokens() {
+            builder.add_token(
+                token.get_dst_line() + line,
+                token.get_dst_col(),
+                token.get_src_line(),
+                token.get_src_col(),
+                token.get_source_id().map(|_| 0),
+                None,
+            );
+        }
+    }
+    joined
+        .then(|| serde_json::from_str(&builder.into_sourcemap().to_json_string()).ok())
+        .flatten()
+}
+
 /// Points a source map at the original file and embeds its text.
 pub(crate) fn set_map_source(map: &mut Value, file: &str, original: &str) {
     map["sources"] = Value::from(vec![format!("/{}", file.trim_start_matches('/'))]);

@@ -460,3 +460,48 @@ fn defines_in_typescript_with_enums_and_class_fields() {
         compiled.code
     );
 }
+
+#[test]
+fn maps_of_a_module_s_parts_join_at_their_lines() {
+    // Part one: module lines 0-1 from source lines 0-1; part two from module line 5: source line 2.
+    let parts = [
+        serde_json::json!({"map": {"version": 3, "sources": ["a"], "names": [], "mappings": "AAAA;AACA"}, "line": 0}),
+        serde_json::json!({"map": {"version": 3, "sources": ["a"], "names": ["x"], "mappings": "EAEAA"}, "line": 5}),
+    ];
+    let joined = join_maps(&parts).unwrap();
+    assert_eq!(joined["mappings"], "AAAA;AACA;;;;EACA");
+    assert_eq!(original_position(Some(&joined), 6, 3), (3, 1));
+    assert_eq!(original_position(Some(&joined), 2, 1), (2, 1));
+}
+
+/// A Vue component's script and template maps, joined by the server, point at the `.vue`
+/// file's own lines.
+#[test]
+fn vue_output_maps_to_the_component_s_lines() {
+    let (repo, options) = repo_options();
+    let worker = WorkerPool::new();
+    let source = "<script setup>\nimport { ref } from \"vue\";\nconst count = ref(0);\nconst boom = () => count.value.missing.deep;\n</script>\n\n<template>\n  <p>{{ count }}</p>\n  <p>{{ missing.deep }}</p>\n</template>\n";
+    let compiled = worker
+        .compile_framework(
+            WorkerKind::Vue,
+            "src/Mapped.vue",
+            &repo.join("src/Mapped.vue"),
+            source,
+            source,
+            &options,
+        )
+        .unwrap();
+    let map = compiled.map.as_ref().expect("a map");
+    assert_eq!(map["sources"][0], "/src/Mapped.vue");
+    let at = |needle: &str| {
+        let (line, text) = compiled
+            .code
+            .lines()
+            .enumerate()
+            .find(|(_, text)| text.contains(needle))
+            .unwrap();
+        original_position(Some(map), line + 1, text.find(needle).unwrap() + 1).0
+    };
+    assert_eq!(at("count.value.missing"), 4);
+    assert_eq!(at("_ctx.missing.deep"), 9);
+}

@@ -266,6 +266,9 @@ impl WorkerPool {
         }
         let mut code = response["code"].as_str().unwrap_or_default().to_string();
         let mut map = response.get("map").filter(|m| m.is_object()).cloned();
+        if let Some(parts) = response["mapParts"].as_array() {
+            map = crate::join_maps(parts);
+        }
         // Vue's `lang="ts"` and Solid's `.tsx` output keep their types; oxc strips them (no
         // Babel TypeScript preset needed in the project) and replaces `define`, as for scripts.
         let typescript = response["lang"].as_str() == Some("ts");
