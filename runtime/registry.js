@@ -269,10 +269,13 @@ export function createRegistry(options = {}) {
     return target.origin === new URL(origin).origin ? target.pathname + target.search : target.href;
   }
 
+  /** A URL's file path, without its query (`hasPath` asks by it). */
+  const pathOf = (url) => decodeURIComponent(url.split('?')[0]);
+
   /** Defines a module; a URL keeps its first definition. Returns whether it was new. */
   function define(record) {
     if (defs.has(record.url)) return false;
-    paths.add(decodeURIComponent(record.url.split('?')[0]));
+    paths.add(pathOf(record.url));
     defs.set(record.url, { ...record, deps: record.deps || [] });
     return true;
   }
@@ -283,7 +286,7 @@ export function createRegistry(options = {}) {
    * lacks, top-level await included). */
   function offer(records) {
     for (const record of records || []) {
-      const loaded = paths.has(decodeURIComponent(record.url.split('?')[0]));
+      const loaded = paths.has(pathOf(record.url));
       if (loaded && (record.deps || []).every((dep) => defs.has(dep) || isExternal(dep))) define(record);
     }
   }

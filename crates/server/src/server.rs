@@ -303,13 +303,10 @@ impl DevServer {
             if modules.iter().any(|module| module.url == url) {
                 continue;
             }
-            let Some(transformed) = self.pipeline.fresh_transform(key) else {
+            let Some(served) = self.pipeline.fresh_served_text(key) else {
                 continue;
             };
-            let Ok(factory) = self
-                .pipeline
-                .factory(&self.pipeline.render(key, &transformed))
-            else {
+            let Ok(factory) = self.pipeline.factory(&served) else {
                 continue;
             };
             let is_async = factory.has_top_level_await;

@@ -161,19 +161,28 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
                 None => externals.push(url),
             }
         }
-        // A level's modules already transformed are made factories here; the others are
-        // transformed at once (on every core).
+        // Runtime files and modules already transformed (what a reload asks for) are made
+        // factories here; the others are transformed at once (on every core).
         let mut factories: Vec<(Result<Arc<Factory>, String>, u64)> =
             vec![(Err("the compile task stopped".into()), 0); level.len()];
         let mut tasks = tokio::task::JoinSet::new();
         for (n, (url, source)) in level.iter().enumerate() {
-            if let Some(served) = served_without_compiling(server, source) {
-                factories[n] = factory_of(server, url, served);
+            let key = match source {
+                Source::Runtime(name) => {
+                    let served = super::runtime::served_text(server, name)
+                        .ok_or_else(|| format!("no runtime file {name}"));
+                    factories[n] = factory_of(server, url, served);
+                    continue;
+                }
+                Source::Module(key) => key,
+            };
+            if let Some(served) = server.pipeline.fresh_served_text(key) {
+                factories[n] = factory_of(server, url, Ok(served));
                 continue;
             }
-            let (server, source, url) = (server.clone(), source.clone(), url.clone());
+            let (server, key, url) = (server.clone(), key.clone(), url.clone());
             tasks.spawn(async move {
-                let served = served_text(&server, &source).await;
+                let served = served_text(&server, &key).await;
                 (n, factory_of(&server, &url, served))
             });
         }
@@ -231,7 +240,6 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
 
 /// What the pack serves under a URL; `None` for a URL that stays a native ES module
 /// (dependencies, and the registry itself).
-#[derive(Clone)]
 enum Source {
     Module(String),
     Runtime(String),
@@ -285,35 +293,17 @@ fn factory_of(
     (factory, text_hash)
 }
 
-/// The served text of a runtime file, or of a module whose last transform is still fresh:
-/// what a reload asks for, served without a task per module.
-fn served_without_compiling(server: &DevServer, source: &Source) -> Option<Result<String, String>> {
-    match source {
-        Source::Runtime(_) => None,
-        Source::Module(key) => {
-            let fresh = server.pipeline.fresh_transform(key)?;
-            Some(Ok(server.pipeline.render(key, &fresh)))
-        }
-    }
-}
-
 /// The module's served text, as its own URL would answer it, or its errors as a message.
-async fn served_text(server: &DevServer, source: &Source) -> Result<String, String> {
-    match source {
-        Source::Runtime(name) => super::runtime::served_text(server, name)
-            .ok_or_else(|| format!("no runtime file {name}")),
-        Source::Module(key) => {
-            super::modules::served_text(server, key)
-                .await
-                .map_err(|diagnostics| {
-                    diagnostics
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                })
-        }
-    }
+async fn served_text(server: &DevServer, key: &str) -> Result<String, String> {
+    super::modules::served_text(server, key)
+        .await
+        .map_err(|diagnostics| {
+            diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
 }
 
 /// Which modules are `async`: those that await at the top level, and everything in the pack

@@ -156,6 +156,12 @@ impl Pipeline {
         self.graph().get(key).and_then(|node| node.fresh().cloned())
     }
 
+    /// The module's served text from its cached transform, if its file did not change since.
+    pub fn fresh_served_text(&self, key: &str) -> Option<String> {
+        let fresh = self.fresh_transform(key)?;
+        Some(self.render(key, &fresh))
+    }
+
     /// The module's transform: the cached one unless its file changed. Errors leave the last
     /// good transform in place (the caller decides whether to serve it).
     pub async fn transform(
