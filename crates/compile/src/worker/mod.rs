@@ -77,6 +77,8 @@ struct Shared {
     /// Set while the warm-up runs: a request queues for the first worker rather than start a
     /// second one.
     warming: AtomicBool,
+    /// Kinds whose compiler the warm-up has loaded in the first worker.
+    loaded_kinds: Mutex<HashSet<String>>,
 }
 
 /// A worker beyond the first stops after this long without a compile.
@@ -84,6 +86,10 @@ pub const IDLE_RETIREMENT: Duration = Duration::from_secs(5);
 /// The pool counts as idle this long after its last request (a page served from the cache
 /// may still be loading its other modules: the warm-up waits for it).
 const IDLE_AFTER: Duration = Duration::from_secs(3);
+/// The first warm-up compile of each kind (starting Node and loading that compiler, ~300 ms)
+/// waits only this long: a save in the first seconds after a start then finds the compiler
+/// loaded rather than paying for the start.
+const QUIET_FOR_FIRST: Duration = Duration::from_millis(500);
 /// Files per framework compiled again to warm a worker up.
 const WARM_UP_FILES: usize = 16;
 
@@ -97,6 +103,7 @@ impl Default for WorkerPool {
             last_request: Mutex::new(Instant::now()),
             warm_up: Mutex::new(Vec::new()),
             warming: AtomicBool::new(false),
+            loaded_kinds: Mutex::new(HashSet::new()),
         });
         housekeeping(Arc::downgrade(&shared));
         Self {
@@ -119,7 +126,12 @@ fn housekeeping(shared: Weak<Shared>) {
             let Some(shared) = shared.upgrade() else {
                 return;
             };
-            if lock(&shared.last_request).elapsed() < IDLE_AFTER {
+            let quiet = lock(&shared.last_request).elapsed();
+            if quiet < QUIET_FOR_FIRST {
+                continue;
+            }
+            if quiet < IDLE_AFTER {
+                shared.warm_up_first_worker(QUIET_FOR_FIRST, true);
                 continue;
             }
             for slot in shared.slots.iter().skip(1) {
@@ -131,7 +143,7 @@ fn housekeeping(shared: Weak<Shared>) {
                     *process = None;
                 }
             }
-            shared.warm_up_first_worker();
+            shared.warm_up_first_worker(IDLE_AFTER, false);
         }
     });
 }
@@ -157,17 +169,26 @@ impl Shared {
         }
     }
 
-    /// One file at a time, and only while no request comes: a save never waits for more than
-    /// the one warm-up compile under way.
-    fn warm_up_first_worker(&self) {
+    /// One file at a time, and only while no request came for `quiet`: a save never waits for
+    /// more than the one warm-up compile under way. With `first_of_each_kind`, only a kind's
+    /// first file (its compiler's load); the others wait for a longer quiet.
+    fn warm_up_first_worker(&self, quiet: Duration, first_of_each_kind: bool) {
         if lock(&self.warm_up).is_empty() {
             return;
         }
         self.warming.store(true, Ordering::SeqCst);
-        while lock(&self.last_request).elapsed() >= IDLE_AFTER {
+        while lock(&self.last_request).elapsed() >= quiet {
             let next = {
                 let mut pending = lock(&self.warm_up);
-                (!pending.is_empty()).then(|| pending.remove(0))
+                let loaded = lock(&self.loaded_kinds);
+                let index = if first_of_each_kind {
+                    pending
+                        .iter()
+                        .position(|r| !loaded.contains(r["kind"].as_str().unwrap_or("")))
+                } else {
+                    (!pending.is_empty()).then_some(0)
+                };
+                index.map(|i| pending.remove(i))
             };
             let Some(request) = next else {
                 break;
@@ -185,6 +206,7 @@ impl Shared {
                 self.forget(0, &process);
                 break;
             }
+            lock(&self.loaded_kinds).insert(kind.name().to_string());
         }
         self.warming.store(false, Ordering::SeqCst);
     }
@@ -202,6 +224,12 @@ impl WorkerPool {
             cache: Some(CompileCache::new(dir)),
             ..Self::default()
         }
+    }
+
+    /// A page is loading (the dev server answered a request): the pool is not idle yet, so the
+    /// warm-up leaves the cores to the page.
+    pub fn note_activity(&self) {
+        *lock(&self.shared.last_request) = Instant::now();
     }
 
     /// The worker restarts (a crash, a timeout) since the last call, one message each.

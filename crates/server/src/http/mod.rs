@@ -94,7 +94,8 @@ pub async fn under_base(
     next.run(request).await
 }
 
-/// Requests must name this machine in `Host` (DNS rebinding gets a 403).
+/// Requests must name this machine in `Host` (DNS rebinding gets a 403). A request also tells
+/// the compiler workers a page is loading (their warm-up waits for a quiet moment).
 async fn local_host_only(
     State(server): State<Arc<DevServer>>,
     request: Request,
@@ -111,6 +112,7 @@ async fn local_host_only(
             "403 Forbidden: unknown Host\n",
         );
     }
+    server.pipeline.worker().note_activity();
     next.run(request).await
 }
 
