@@ -37,6 +37,28 @@ test('bundled: the page loads its modules in one pack; only dependencies are mod
   assert.ok(all.length < 40, `a few requests in all (${all.length})`);
 });
 
+test('bundled: DevTools finds each module\'s source map, linked from the pack rather than inlined', async () => {
+  const cdp = await page.context().newCDPSession(page);
+  const scripts = [];
+  cdp.on('Debugger.scriptParsed', (event) => scripts.push(event));
+  await cdp.send('Debugger.enable'); // reports the scripts already parsed: the registry's evals
+  await cdp.send('Debugger.disable');
+  await cdp.detach();
+  const counter = scripts.find((script) => URL.canParse(script.url) && new URL(script.url).pathname === '/src/components/Counter.mtm');
+  assert.ok(counter, `the Counter module is a script of its own in DevTools (${scripts.length} scripts)`);
+  assert.match(counter.sourceMapURL, /^\/@metamon\/map\?m=/, 'its map is linked, not a data: URL');
+  const map = await page.evaluate(async (url) => (await fetch(url)).json(), new URL(counter.sourceMapURL, counter.url).href);
+  const source = map.sources.findIndex((name) => name.endsWith('Counter.mtm'));
+  assert.ok(source >= 0, `the map names the .mtm file (${map.sources})`);
+  assert.match(map.sourcesContent[source], /Team counter/, 'with its original text');
+  const packs = await page.evaluate(async () => {
+    const list = await (await fetch('/@metamon/pack?m=%2Fsrc%2Fmain.js')).json();
+    return (await fetch(list.stable)).text();
+  });
+  assert.ok(packs.includes('sourceMappingURL=/@metamon/map?m='), 'the pack links its modules\' maps');
+  assert.doesNotMatch(packs, /\/\/# sourceMappingURL=data:application\/json;base64,[A-Za-z0-9+/]{16}/, 'and carries none inline');
+});
+
 test('bundled: one signal across the four frameworks, events and theme', async () => {
   const count = Number(await text('react-user-count'));
   await page.click(byId('bump-users'));

@@ -370,6 +370,18 @@ pub fn inline_source_map(map: &Value) -> String {
     )
 }
 
+/// The source map JSON a served module carries inline ([`inline_source_map`]), if any.
+pub fn source_map_of(served: &str) -> Option<String> {
+    use base64::Engine;
+    const PREFIX: &str = "\n//# sourceMappingURL=data:application/json;base64,";
+    let at = served.rfind(PREFIX)?;
+    let encoded = served[at + PREFIX.len()..].trim_end();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// `text` as a JavaScript (JSON) string literal.
 pub fn js_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()

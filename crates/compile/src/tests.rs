@@ -505,3 +505,12 @@ fn vue_output_maps_to_the_component_s_lines() {
     assert_eq!(at("count.value.missing"), 4);
     assert_eq!(at("_ctx.missing.deep"), 9);
 }
+
+#[test]
+fn an_inline_source_map_reads_back() {
+    let map = serde_json::json!({"version": 3, "sources": ["a.mtm"], "mappings": "AAAA"});
+    let served = format!("export {{}};{}", inline_source_map(&map));
+    let read: serde_json::Value = serde_json::from_str(&source_map_of(&served).unwrap()).unwrap();
+    assert_eq!(read, map);
+    assert_eq!(source_map_of("export {};\n"), None);
+}

@@ -47,12 +47,26 @@ impl Factory {
     /// The function expression. `is_async` when the module or anything it imports awaits at
     /// the top level: then every import is awaited.
     pub fn code(&self, is_async: bool) -> String {
+        self.write(is_async, &self.map_comment)
+    }
+
+    /// [`Factory::code`] with the module's source map linked at `map_url` instead of inlined:
+    /// a pack of a thousand modules is half maps otherwise, which the page would download and
+    /// parse for DevTools alone (DevTools fetches a linked map when it needs it).
+    pub fn code_with_map_url(&self, is_async: bool, map_url: &str) -> String {
+        if self.map_comment.is_empty() {
+            return self.code(is_async);
+        }
+        self.write(is_async, &format!("\n//# sourceMappingURL={map_url}\n"))
+    }
+
+    fn write(&self, is_async: bool, map_comment: &str) -> String {
         let (function, wait) = if is_async {
             ("async function", "await ")
         } else {
             ("function", "")
         };
-        let mut out = String::with_capacity(self.body.len() + self.map_comment.len() + 256);
+        let mut out = String::with_capacity(self.body.len() + map_comment.len() + 256);
         out.push('(');
         out.push_str(function);
         out.push_str("(__i,__e,__s,__meta,__dyn){\"use strict\";");
@@ -68,7 +82,7 @@ impl Factory {
         }
         out.push_str(&self.body);
         out.push_str("\n})");
-        out.push_str(&self.map_comment);
+        out.push_str(map_comment);
         out
     }
 }
@@ -391,6 +405,23 @@ mod tests {
         insta::assert_snapshot!(factory(
             "import { a } from \"/src/a.ts\";\nimport.meta.hot = 1;\nconst page = await import(\"/pages/x.mtm\");\nconst later = () => import(a);\nexport { page, later };\n//# sourceMappingURL=data:application/json;base64,e30=\n"
         ));
+    }
+
+    #[test]
+    fn a_linked_map_replaces_the_inline_one() {
+        let served =
+            "export const a = 1;\n//# sourceMappingURL=data:application/json;base64,e30=\n";
+        let factory = to_factory(served).unwrap();
+        let linked = factory.code_with_map_url(false, "/@metamon/map?m=%2Fsrc%2Fa.ts");
+        assert!(linked.ends_with("\n})\n//# sourceMappingURL=/@metamon/map?m=%2Fsrc%2Fa.ts\n"));
+        assert!(!linked.contains("data:"));
+        // Without an inline map, nothing is linked.
+        let plain = to_factory("export const a = 1;\n").unwrap();
+        assert!(
+            !plain
+                .code_with_map_url(false, "/x")
+                .contains("sourceMappingURL")
+        );
     }
 
     #[test]

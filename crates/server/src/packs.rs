@@ -46,7 +46,8 @@ impl PackedModule {
     }
 }
 
-/// A module served as `factory` under `url`, as the registry reads it.
+/// A module served as `factory` under `url`, as the registry reads it; its source map is
+/// linked ([`map_path`]), not inlined.
 pub fn factory_record(
     url: &str,
     deps: Vec<String>,
@@ -57,9 +58,15 @@ pub fn factory_record(
         url: url.to_string(),
         deps,
         is_async,
-        code: Some(factory.code(is_async)),
+        code: Some(factory.code_with_map_url(is_async, &map_path(url))),
         error: None,
     }
+}
+
+/// Where the source map of the module served under `url` is (`GET /@metamon/map?m=`).
+pub fn map_path(url: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(url, percent_encoding::NON_ALPHANUMERIC);
+    format!("/@metamon/map?m={encoded}")
 }
 
 /// Modules and the URLs that stay native ES modules (`externals`).

@@ -8,6 +8,7 @@ mod events;
 mod files;
 mod guard;
 mod html;
+mod map;
 mod modules;
 mod pack;
 mod runtime;
@@ -34,6 +35,7 @@ pub fn router(server: Arc<DevServer>) -> Router {
         .route("/@metamon/graph", get(graph_size))
         .route("/@metamon/pack", get(pack::get).post(pack::post))
         .route("/@metamon/pack/{name}", get(pack::get_by_hash))
+        .route("/@metamon/map", get(map::get))
         .route("/@metamon/{*name}", get(runtime::handle))
         .route("/@deps/{*file}", get(deps::handle))
         .fallback(get(modules::handle))
