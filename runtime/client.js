@@ -91,6 +91,20 @@ function pageReload(path, detail = {}) {
   }, 20);
 }
 
+/** Runs `fn` once the page has loaded (its entries evaluated, with bundled dev serving) and is
+ * idle (rendered). */
+function whenLoadedAndIdle(fn) {
+  const idle = () => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 5000 });
+    else setTimeout(fn, 1000);
+  };
+  const registry = globalThis.__METAMON_REGISTRY__;
+  if (typeof document === 'undefined') return;
+  if (registry?.pageLoaded) registry.pageLoaded.then(idle);
+  else if (document.readyState === 'complete') idle();
+  else window.addEventListener('load', idle, { once: true });
+}
+
 /** What each server message does, by `type`. */
 const messageHandlers = {
   /** @param {ConnectedPayload} payload */
@@ -98,6 +112,7 @@ const messageHandlers = {
     console.log('[metamon] connected.');
     debugState.connected = true;
     flushMessageBuffer();
+    whenLoadedAndIdle(() => sendToServer({ type: 'custom', event: 'metamon:page-loaded' }));
   },
 
   /** @param {UpdatePayload} payload */

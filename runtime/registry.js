@@ -31,13 +31,21 @@ const indirectEval = eval;
  * @param {typeof fetch} [options.fetch]
  * @param {(url: string) => Promise<object>} [options.importNative] native `import()`, given absolute URLs
  * @param {(code: string, url: string) => Function} [options.evaluate] turns factory code into the function
+ * @param {(url: string) => void} [options.preload] fetches and compiles a native module without evaluating it
  */
 export function createRegistry(options = {}) {
   const origin = options.origin ?? globalThis.location?.origin;
   const fetchImpl = options.fetch || ((...args) => globalThis.fetch(...args));
   const importNative = options.importNative || ((url) => import(/* @vite-ignore */ url));
-  // The sourceURL names the module in stack traces and DevTools; its inline source map applies.
+  // The sourceURL names the module in stack traces and DevTools; its linked source map applies.
   const evaluate = options.evaluate || ((code, url) => indirectEval(`${code}\n//# sourceURL=${origin}${url}`));
+  const preload = options.preload || ((url) => {
+    if (typeof document === 'undefined') return;
+    const link = document.createElement('link');
+    link.rel = 'modulepreload';
+    link.href = new URL(url, origin).href;
+    document.head.append(link);
+  });
 
   const defs = new Map(); // url → ModuleRecord (first definition wins)
   const paths = new Set(); // the paths of the defined URLs (without their query)
@@ -205,7 +213,12 @@ export function createRegistry(options = {}) {
       const stale = new Set(listed ? answer.stale : []);
       for (const pack of [recent, stable]) {
         for (const record of pack?.modules || []) if (pack === recent || !stale.has(record.url)) define(record);
-        for (const ext of pack?.externals || []) listedExternal.add(ext);
+        for (const ext of pack?.externals || []) {
+          // A dependency downloads and compiles while the page's own modules evaluate; it is
+          // evaluated only when a module imports it (React Refresh hooks in first).
+          if (!listedExternal.has(ext) && !externalLoads.has(ext) && ext.startsWith('/@deps/')) preload(ext);
+          listedExternal.add(ext);
+        }
       }
       stats.packs += 1;
       stats.packMs += now() - started;
@@ -291,9 +304,16 @@ export function createRegistry(options = {}) {
     }
   }
 
+  let markPageLoaded;
+  const pageLoaded = new Promise((resolve) => (markPageLoaded = resolve));
+
   return {
     define,
     offer,
+    /** Resolves once the page's entries have evaluated (the page's loader calls
+     * `markPageLoaded`); the window's `load` event does not wait for them. */
+    pageLoaded,
+    markPageLoaded: () => markPageLoaded(),
     external(url, ns) {
       externals.set(url, ns);
     },

@@ -50,14 +50,15 @@ function setup(records, { natives = {}, fail } = {}) {
     if (!(url in natives)) throw new Error(`no native ${url}`);
     return natives[url];
   };
-  const reg = createRegistry({ origin: ORIGIN, fetch, importNative });
-  return { reg, requests, nativeCalls, log: () => globalThis.__regTrace };
+  const preloads = [];
+  const reg = createRegistry({ origin: ORIGIN, fetch, importNative, preload: (url) => preloads.push(url) });
+  return { reg, requests, nativeCalls, preloads, log: () => globalThis.__regTrace };
 }
 
 test('module export: no registry outside a browser; createRegistry is the API', () => {
   assert.equal(registry, undefined);
   const reg = createRegistry({ origin: ORIGIN, fetch: async () => {}, importNative: async () => ({}) });
-  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'namespaceOf', 'offer', 'stats']);
+  assert.deepEqual(Object.keys(reg).sort(), ['define', 'dynamicImport', 'external', 'has', 'hasPath', 'import', 'importEntry', 'load', 'markPageLoaded', 'namespaceOf', 'offer', 'pageLoaded', 'stats']);
 });
 
 test('evaluation: imports depth-first in the order of the __i calls, each module once; first pack is a GET', async () => {
@@ -261,7 +262,7 @@ test('loading errors: a non-OK response, a dep the pack does not define', async 
 });
 
 test('load: several entries in one GET; runtime files are modules; externals load only when a module needing them is imported', async () => {
-  const { reg, requests, nativeCalls, log } = setup([
+  const { reg, requests, nativeCalls, preloads, log } = setup([
     mod('/@metamon/client', ['/@metamon/hmr.js'], sync(`const __0=__i(0);${trace('client')}`)),
     mod('/@metamon/hmr.js', [], sync(`${trace('hmr')}`)),
     mod('/src/main.js', ['/@deps/react-dom.js'], sync(`const __0=__i(0);${trace('main')}`)),
@@ -271,6 +272,7 @@ test('load: several entries in one GET; runtime files are modules; externals loa
   assert.equal(reg.has('/@metamon/hmr.js'), true, 'a runtime file is a module of the pack');
   assert.equal(reg.hasPath('/src/main.js'), true);
   assert.deepEqual(nativeCalls, [], 'loading a pack evaluates nothing, not even dependencies');
+  assert.deepEqual(preloads, ['/@deps/react-dom.js'], 'its dependencies are preloaded (fetched, not evaluated)');
   await reg.importEntry('/@metamon/client');
   assert.deepEqual(nativeCalls, []);
   await reg.importEntry('/src/main.js');

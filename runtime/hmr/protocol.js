@@ -116,8 +116,10 @@
  */
 
 /**
- * A custom event: `import.meta.hot.send(event, data)`, and `metamon:client-error` (data: a
- * CompileError record of an update that failed in the page; the server prints it).
+ * A custom event: `import.meta.hot.send(event, data)`, `metamon:client-error` (data: a
+ * CompileError record of an update that failed in the page; the server prints it) and
+ * `metamon:page-loaded` (the page has loaded and rendered, and is idle: the server loads the
+ * framework compilers its saves will need).
  * @typedef {{ type: 'custom', event: string, data?: any }} ClientCustomPayload
  */
 

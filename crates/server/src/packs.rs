@@ -11,10 +11,11 @@
 //! only what was edited (and the importers whose imports now carry `?t=`).
 
 use crate::protocol::ModuleRecord;
+use axum::body::Bytes;
 use metamon_project::module_factory::Factory;
 use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// One module of a pack.
 #[derive(Clone)]
@@ -73,18 +74,33 @@ pub fn map_path(url: &str) -> String {
 pub struct Pack {
     pub modules: Vec<PackedModule>,
     pub externals: Vec<String>,
+    /// [`Pack::to_json`], written once: a kept pack is served again to every page and reload.
+    json: OnceLock<Bytes>,
 }
 
 impl Pack {
+    pub fn new(modules: Vec<PackedModule>, externals: Vec<String>) -> Self {
+        Self {
+            modules,
+            externals,
+            json: OnceLock::new(),
+        }
+    }
+
     /// `{"modules": [{url, deps, async, code} | {url, deps: [], async: false, error}],
     /// "externals"}`, the registry's format.
-    pub fn to_json(&self) -> String {
-        let modules: Vec<ModuleRecord> = self.modules.iter().map(PackedModule::record).collect();
-        serde_json::to_string(&PackJson {
-            modules,
-            externals: &self.externals,
-        })
-        .unwrap_or_default()
+    pub fn to_json(&self) -> Bytes {
+        self.json
+            .get_or_init(|| {
+                let modules: Vec<ModuleRecord> =
+                    self.modules.iter().map(PackedModule::record).collect();
+                let json = serde_json::to_string(&PackJson {
+                    modules,
+                    externals: &self.externals,
+                });
+                Bytes::from(json.unwrap_or_default())
+            })
+            .clone()
     }
 
     /// Names the pack's content, for an immutable URL: its modules' identities and externals.
@@ -179,10 +195,7 @@ impl StablePacks {
                 stale,
             };
         }
-        let recent = Pack {
-            modules,
-            externals: pack.externals,
-        };
+        let recent = Pack::new(modules, pack.externals);
         let hash = recent.hash();
         if !state.recent.iter().any(|(kept, _)| *kept == hash) {
             if state.recent.len() == RECENT_PACKS_KEPT {
@@ -228,10 +241,10 @@ mod tests {
     }
 
     fn pack(modules: &[(&str, u64)]) -> Pack {
-        Pack {
-            modules: modules.iter().map(|(url, id)| module(url, *id)).collect(),
-            externals: vec!["/@deps/react.js".into()],
-        }
+        Pack::new(
+            modules.iter().map(|(url, id)| module(url, *id)).collect(),
+            vec!["/@deps/react.js".into()],
+        )
     }
 
     fn urls(packs: &StablePacks, path: &str) -> Vec<String> {

@@ -79,6 +79,8 @@ struct Shared {
     warming: AtomicBool,
     /// Kinds whose compiler the warm-up has loaded in the first worker.
     loaded_kinds: Mutex<HashSet<String>>,
+    /// A page said it has loaded ([`WorkerPool::page_loaded`]).
+    page_loaded: AtomicBool,
 }
 
 /// A worker beyond the first stops after this long without a compile.
@@ -86,10 +88,6 @@ pub const IDLE_RETIREMENT: Duration = Duration::from_secs(5);
 /// The pool counts as idle this long after its last request (a page served from the cache
 /// may still be loading its other modules: the warm-up waits for it).
 const IDLE_AFTER: Duration = Duration::from_secs(3);
-/// The first warm-up compile of each kind (starting Node and loading that compiler, ~300 ms)
-/// waits only this long: a save in the first seconds after a start then finds the compiler
-/// loaded rather than paying for the start.
-const QUIET_FOR_FIRST: Duration = Duration::from_millis(500);
 /// Files per framework compiled again to warm a worker up.
 const WARM_UP_FILES: usize = 16;
 
@@ -104,6 +102,7 @@ impl Default for WorkerPool {
             warm_up: Mutex::new(Vec::new()),
             warming: AtomicBool::new(false),
             loaded_kinds: Mutex::new(HashSet::new()),
+            page_loaded: AtomicBool::new(false),
         });
         housekeeping(Arc::downgrade(&shared));
         Self {
@@ -122,16 +121,17 @@ impl Default for WorkerPool {
 fn housekeeping(shared: Weak<Shared>) {
     std::thread::spawn(move || {
         loop {
-            std::thread::sleep(Duration::from_millis(250));
+            std::thread::sleep(Duration::from_millis(100));
             let Some(shared) = shared.upgrade() else {
                 return;
             };
-            let quiet = lock(&shared.last_request).elapsed();
-            if quiet < QUIET_FOR_FIRST {
-                continue;
+            if shared.page_loaded.swap(false, Ordering::SeqCst) {
+                // A page has finished loading (and rendering): each compiler loads now, so a
+                // save soon after does not pay for starting Node, and the load did not share
+                // the cores with it.
+                shared.warm_up_first_worker(Duration::ZERO, true);
             }
-            if quiet < IDLE_AFTER {
-                shared.warm_up_first_worker(QUIET_FOR_FIRST, true);
+            if lock(&shared.last_request).elapsed() < IDLE_AFTER {
                 continue;
             }
             for slot in shared.slots.iter().skip(1) {
@@ -171,7 +171,7 @@ impl Shared {
 
     /// One file at a time, and only while no request came for `quiet`: a save never waits for
     /// more than the one warm-up compile under way. With `first_of_each_kind`, only a kind's
-    /// first file (its compiler's load); the others wait for a longer quiet.
+    /// first file (its compiler's load); the others wait for the pool to be idle.
     fn warm_up_first_worker(&self, quiet: Duration, first_of_each_kind: bool) {
         if lock(&self.warm_up).is_empty() {
             return;
@@ -230,6 +230,12 @@ impl WorkerPool {
     /// warm-up leaves the cores to the page.
     pub fn note_activity(&self) {
         *lock(&self.shared.last_request) = Instant::now();
+    }
+
+    /// A page has loaded and rendered (its client said so): the compilers the page's modules
+    /// needed, served from the cache, are loaded now rather than at the first save.
+    pub fn page_loaded(&self) {
+        self.shared.page_loaded.store(true, Ordering::SeqCst);
     }
 
     /// The worker restarts (a crash, a timeout) since the last call, one message each.

@@ -85,7 +85,7 @@ fn load_through_registry(page: &str, page_path: &str) -> (String, String) {
     let all = inline_json(&serde_json::Value::from(all));
     let entries = inline_json(&serde_json::Value::from(entries));
     let loader = format!(
-        "<link rel=\"preload\" as=\"fetch\" crossorigin href=\"/@metamon/pack?{}\">\n<script type=\"module\">import {{ registry }} from \"/@metamon/registry.js\"; registry.load({all}).catch(() => {{}}); await registry.importEntry(\"{CLIENT}\"); const {{ injectIntoGlobalHook }} = await registry.importEntry(\"{REFRESH}\"); {REFRESH_PREAMBLE} for (const src of {entries}) await registry.importEntry(src).catch(reportError);</script>\n",
+        "<link rel=\"preload\" as=\"fetch\" crossorigin href=\"/@metamon/pack?{}\">\n<script type=\"module\">import {{ registry }} from \"/@metamon/registry.js\"; registry.load({all}).catch(() => {{}}); await registry.importEntry(\"{CLIENT}\"); const {{ injectIntoGlobalHook }} = await registry.importEntry(\"{REFRESH}\"); {REFRESH_PREAMBLE} for (const src of {entries}) await registry.importEntry(src).catch(reportError); registry.markPageLoaded();</script>\n",
         pack_query.join("&")
     );
     (out, loader)

@@ -166,28 +166,42 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
         let mut factories: Vec<(Result<Arc<Factory>, String>, u64)> =
             vec![(Err("the compile task stopped".into()), 0); level.len()];
         let mut tasks = tokio::task::JoinSet::new();
+        // Served text already at hand: made factories on every core, a share each (a fresh
+        // server has none of them cached yet: a thousand parses).
+        let mut at_hand: Vec<(usize, String, Result<String, String>)> = Vec::new();
         for (n, (url, source)) in level.iter().enumerate() {
             let key = match source {
                 Source::Runtime(name) => {
                     let served = super::runtime::served_text(server, name)
                         .ok_or_else(|| format!("no runtime file {name}"));
-                    factories[n] = factory_of(server, url, served);
+                    at_hand.push((n, url.clone(), served));
                     continue;
                 }
                 Source::Module(key) => key,
             };
             if let Some(served) = server.pipeline.fresh_served_text(key) {
-                factories[n] = factory_of(server, url, Ok(served));
+                at_hand.push((n, url.clone(), Ok(served)));
                 continue;
             }
             let (server, key, url) = (server.clone(), key.clone(), url.clone());
             tasks.spawn(async move {
                 let served = served_text(&server, &key).await;
-                (n, factory_of(&server, &url, served))
+                vec![(n, factory_of(&server, &url, served))]
+            });
+        }
+        let share = at_hand.len().div_ceil(cores()).max(1);
+        while !at_hand.is_empty() {
+            let chunk: Vec<_> = at_hand.drain(..share.min(at_hand.len())).collect();
+            let server = server.clone();
+            tasks.spawn_blocking(move || {
+                chunk
+                    .into_iter()
+                    .map(|(n, url, served)| (n, factory_of(&server, &url, served)))
+                    .collect()
             });
         }
         while let Some(result) = tasks.join_next().await {
-            if let Ok((n, made)) = result {
+            for (n, made) in result.unwrap_or_default() {
                 factories[n] = made;
             }
         }
@@ -235,7 +249,11 @@ async fn pack(server: &Arc<DevServer>, requested: Vec<String>, have: HashSet<Str
             }
         })
         .collect();
-    Pack { modules, externals }
+    Pack::new(modules, externals)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// What the pack serves under a URL; `None` for a URL that stays a native ES module

@@ -91,6 +91,9 @@ fn client_message(server: &DevServer, message: ClientMessage) {
         ClientMessage::Custom { event, data } if event == "metamon:client-error" => {
             print_client_error(&data)
         }
+        ClientMessage::Custom { event, .. } if event == "metamon:page-loaded" => {
+            server.pipeline.worker().page_loaded()
+        }
         ClientMessage::Custom { event, data } => server.received.record(&event, data),
     }
 }
