@@ -160,6 +160,7 @@ function comparedParts(descriptor) {
     styles: descriptor.styles.map(block),
     customBlocks: descriptor.customBlocks.map(block),
     __imports: descriptor.__imports,
+    compiledScript: descriptor.__compiledScript,
   };
 }
 
@@ -279,10 +280,26 @@ async function compileVue(req) {
   let templateMap = null;
   let templateIndex = 0;
   let typeDeps = [];
+  const prev = prevVue.get(filename);
+  prevImports = prev && prev.__imports;
+  // The script's compile is kept while its blocks (and the template's use of its imports) do
+  // not change, as @vitejs/plugin-vue does: a template edit of a root importing a thousand
+  // components then costs the template's compile alone. Not with the template inlined (a
+  // production build): the script holds it.
+  const scriptKey = JSON.stringify([id, dev, maps, inlineTemplate]);
+  // Types read from other files for the previous compile may have changed since: Vue caches
+  // them by file until told.
+  const invalidateTypeCache = sfc.invalidateTypeCache || sfc.default?.invalidateTypeCache;
+  for (const dep of prev?.compiledScript?.script.deps || []) invalidateTypeCache?.(dep);
+  const reusable =
+    !inlineTemplate &&
+    prev?.compiledScript?.key === scriptKey &&
+    !prev.compiledScript.script.deps?.length && // types read from other files may have changed
+    !hasScriptChanged(prev, descriptor, prevImports);
   if (descriptor.script || descriptor.scriptSetup) {
     let script;
     try {
-      script = compileScript(descriptor, {
+      script = reusable ? prev.compiledScript.script : compileScript(descriptor, {
         id,
         isProd: !dev,
         inlineTemplate,
@@ -301,11 +318,10 @@ async function compileVue(req) {
     scriptIndex = out.length;
     out.push(script.content);
     descriptor.__imports = script.imports;
+    if (!inlineTemplate) descriptor.__compiledScript = { key: scriptKey, script };
   } else {
     out.push('const _sfc_main = {}');
   }
-  const prev = prevVue.get(filename);
-  prevImports = prev && prev.__imports;
 
   // --- template
   if (descriptor.template && !inlineTemplate) {

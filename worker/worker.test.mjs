@@ -282,6 +282,24 @@ test('missing compilers name the npm package', async () => {
   }
 });
 
+test('vue: a template edit keeps the compiled script, unless the template now uses an import the script dropped', async () => {
+  const filename = file('Reuse.vue');
+  const sfc = (template) => `<script setup lang="ts">\nimport { ref } from 'vue'\nimport { helper } from './helper'\nconst count = ref(1)\n</script>\n<template>${template}</template>\n`;
+  const exposed = (r) => /const __returned__ = \{([^}]*)\}/.exec(js(r))?.[1] ?? '';
+  const r1 = await w.request({ kind: 'vue', filename, root: ROOT, dev: true, hmr: true, source: sfc('<p>{{ count }}</p>') });
+  assert.equal(r1.ok, true, JSON.stringify(r1.error));
+  assert.doesNotMatch(exposed(r1), /helper/, 'an import the template does not use may be a type: not exposed');
+  const r2 = await w.request({ kind: 'vue', filename, root: ROOT, dev: true, hmr: true, source: sfc('<p>count: {{ count }}</p>') });
+  assert.match(r2.code, /export const _rerender_only = true/);
+  assert.match(js(r2), /count: /);
+  const script = (r) => r.code.slice(0, r.code.indexOf('function _sfc_render'));
+  assert.equal(script(r2), script(r1), 'the same script');
+  const r3 = await w.request({ kind: 'vue', filename, root: ROOT, dev: true, hmr: true, source: sfc('<p>{{ helper(count) }}</p>') });
+  assert.equal(r3.ok, true, JSON.stringify(r3.error));
+  assert.match(exposed(r3), /helper/, 'the script is compiled again: the template uses `helper` now');
+  assert.doesNotMatch(r3.code, /export const _rerender_only/);
+});
+
 test('vue: defineProps with a type imported from another file (read from disk, listed as a dependency)', async () => {
   fs.writeFileSync(path.join(tmp, 'card-types.ts'), 'export interface CardProps { title: string; count?: number }\n');
   const source = "<script setup lang=\"ts\">\nimport type { CardProps } from './card-types'\nconst props = defineProps<CardProps>()\n</script>\n<template><p>{{ props.title }}</p></template>\n";
@@ -289,6 +307,10 @@ test('vue: defineProps with a type imported from another file (read from disk, l
   assert.equal(r.ok, true, JSON.stringify(r.error));
   assert.match(r.code, /props: \{\s*title: \{ type: String, required: true \},\s*count: \{ type: Number, required: false \}/);
   assert.deepEqual(r.deps.map((d) => path.basename(d)), ['card-types.ts']);
+  // The types changed, the file did not: compiled again (the script read the types).
+  fs.writeFileSync(path.join(tmp, 'card-types.ts'), 'export interface CardProps { title: string; total?: number }\n');
+  const again = await w.request({ kind: 'vue', filename: path.join(tmp, 'Card.vue'), root: ROOT, dev: true, hmr: true, source });
+  assert.match(again.code, /total: \{ type: Number, required: false \}/);
 });
 
 // ------------------------------------------------------------ Sass
