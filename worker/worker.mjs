@@ -799,7 +799,11 @@ async function handle(line) {
     if (typeof req.root !== 'string') throw new Error('request.root must be a string');
     stallForTests(req.source);
     const res = await h(req);
-    send({ id, ok: true, code: res.code, map: res.map ?? null, ...(res.mapParts?.length && { mapParts: res.mapParts }), css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [], comparedWithPrevious: !!res.comparedWithPrevious });
+    // The server names the file and embeds its text in the module's map: the maps travel
+    // without `sourcesContent` (a root's text twice over, otherwise).
+    const lean = (map) => map && { ...map, sourcesContent: undefined };
+    const mapParts = res.mapParts?.length ? { mapParts: res.mapParts.map((part) => ({ ...part, map: lean(part.map) })) } : {};
+    send({ id, ok: true, code: res.code, map: lean(res.map) ?? null, ...mapParts, css: res.css ?? null, lang: res.lang ?? null, deps: res.deps ?? [], comparedWithPrevious: !!res.comparedWithPrevious });
   } catch (e) {
     if (!(e instanceof WorkerError)) console.error(`[metamon worker] ${req && req.filename}:`, e && e.stack ? e.stack : e);
     send({ id, ok: false, error: errorBody(e) });

@@ -178,6 +178,7 @@ test('vue: plain-JS script and template come with their maps in the .vue file\'s
   };
   assert.equal(sourceLineOf('count.value.missing'), 4);
   assert.equal(sourceLineOf('_ctx.missing.deep'), 9);
+  assert.ok(r.mapParts.every((part) => !('sourcesContent' in part.map)), 'the server embeds the file\'s text: the parts come without it');
 });
 
 test('vue: template only, plain js, no style', async () => {
