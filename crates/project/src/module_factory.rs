@@ -37,30 +37,24 @@ pub struct Factory {
     exports: String,
     stars: Vec<usize>,
     body: String,
-    /// The module's `//# sourceMappingURL=` comment, kept after the function.
-    map_comment: String,
+    /// The module has a source map (linked after the function, see [`Factory::code`]).
+    has_map: bool,
 }
 
 const DEFAULT_LOCAL: &str = "__metamon_default";
 
 impl Factory {
     /// The function expression. `is_async` when the module or anything it imports awaits at
-    /// the top level: then every import is awaited.
-    pub fn code(&self, is_async: bool) -> String {
-        self.write(is_async, &self.map_comment)
-    }
-
-    /// [`Factory::code`] with the module's source map linked at `map_url` instead of inlined:
-    /// a pack of a thousand modules is half maps otherwise, which the page would download and
-    /// parse for DevTools alone (DevTools fetches a linked map when it needs it).
-    pub fn code_with_map_url(&self, is_async: bool, map_url: &str) -> String {
-        if self.map_comment.is_empty() {
-            return self.code(is_async);
-        }
-        self.write(is_async, &format!("\n//# sourceMappingURL={map_url}\n"))
-    }
-
-    fn write(&self, is_async: bool, map_comment: &str) -> String {
+    /// the top level: then every import is awaited. The module's source map, if it has one,
+    /// is linked at `map_url` rather than inlined: a pack of a thousand modules would be half
+    /// maps otherwise, which the page would download and parse for DevTools alone (DevTools
+    /// fetches a linked map when it needs it).
+    pub fn code(&self, is_async: bool, map_url: &str) -> String {
+        let map_comment = if self.has_map {
+            format!("\n//# sourceMappingURL={map_url}\n")
+        } else {
+            String::new()
+        };
         let (function, wait) = if is_async {
             ("async function", "await ")
         } else {
@@ -82,18 +76,16 @@ impl Factory {
         }
         out.push_str(&self.body);
         out.push_str("\n})");
-        out.push_str(map_comment);
+        out.push_str(&map_comment);
         out
     }
 }
 
 /// Rewrites a served module (imports already URLs) into factory form. Errors are parse errors.
 pub fn to_factory(served: &str) -> Result<Factory, String> {
-    let (code, map_comment) = match served.rfind("\n//# sourceMappingURL=") {
-        Some(at) if !served[at + 1..].trim_end().contains('\n') => {
-            (&served[..at], served[at..].to_string())
-        }
-        _ => (served, String::new()),
+    let (code, has_map) = match served.rfind("\n//# sourceMappingURL=") {
+        Some(at) if !served[at + 1..].trim_end().contains('\n') => (&served[..at], true),
+        _ => (served, false),
     };
     let allocator = Allocator::default();
     let parsed = crate::analysis::parse_module(&allocator, code)?;
@@ -268,7 +260,7 @@ pub fn to_factory(served: &str) -> Result<Factory, String> {
         exports,
         stars,
         body: edits.apply(code),
-        map_comment,
+        has_map,
     })
 }
 
@@ -367,7 +359,7 @@ mod tests {
         format!(
             "deps: {:?}\n{}",
             factory.deps,
-            factory.code(factory.has_top_level_await)
+            factory.code(factory.has_top_level_await, "/@metamon/map?m=x")
         )
     }
 
@@ -412,16 +404,12 @@ mod tests {
         let served =
             "export const a = 1;\n//# sourceMappingURL=data:application/json;base64,e30=\n";
         let factory = to_factory(served).unwrap();
-        let linked = factory.code_with_map_url(false, "/@metamon/map?m=%2Fsrc%2Fa.ts");
+        let linked = factory.code(false, "/@metamon/map?m=%2Fsrc%2Fa.ts");
         assert!(linked.ends_with("\n})\n//# sourceMappingURL=/@metamon/map?m=%2Fsrc%2Fa.ts\n"));
         assert!(!linked.contains("data:"));
         // Without an inline map, nothing is linked.
         let plain = to_factory("export const a = 1;\n").unwrap();
-        assert!(
-            !plain
-                .code_with_map_url(false, "/x")
-                .contains("sourceMappingURL")
-        );
+        assert!(!plain.code(false, "/x").contains("sourceMappingURL"));
     }
 
     #[test]
@@ -434,7 +422,7 @@ mod tests {
     #[test]
     fn lines_are_kept() {
         let code = "import {\n  a,\n  b\n} from \"/a.js\";\nexport {\n  a\n};\nthrow b;\n";
-        let out = to_factory(code).unwrap().code(false);
+        let out = to_factory(code).unwrap().code(false, "");
         assert!(out.lines().nth(7).unwrap().contains("throw __0.b"));
     }
 

@@ -59,7 +59,7 @@ pub fn factory_record(
         url: url.to_string(),
         deps,
         is_async,
-        code: Some(factory.code_with_map_url(is_async, &map_path(url))),
+        code: Some(factory.code(is_async, &map_path(url))),
         error: None,
     }
 }

@@ -366,9 +366,10 @@ fn page_entries(root: &Path, config: &Config) -> Vec<String> {
     entries
 }
 
-/// Hands memory freed by a batch back to the system. glibc keeps it in per-thread arenas, so a
-/// server that has handled thousands of saves would otherwise sit on its peak of every thread.
-fn release_freed_memory() {
+/// Hands memory freed by a batch (or a pack's walk) back to the system. glibc keeps it in
+/// per-thread arenas, so a server that has handled thousands of saves would otherwise sit on
+/// its peak of every thread.
+pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory of the allocator; it touches no live data.
     unsafe {

@@ -55,7 +55,10 @@ pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery
     }
     let request = modules.join("\n");
     let first = pack(&server, modules, HashSet::new()).await;
-    pack_list(&server, &request, first)
+    let list = pack_list(&server, &request, first);
+    // The walk's served texts are garbage now (megabytes for a thousand modules).
+    tokio::task::spawn_blocking(crate::server::release_freed_memory);
+    list
 }
 
 /// The cacheable answer to `request`: the paths of its stable and recent packs.
