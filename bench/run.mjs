@@ -216,6 +216,9 @@ async function coldStart(browser, kind, dir, n) {
   const page = await browser.newPage();
   // Every module request is kept (the default buffer stops at 250 entries).
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
+  // Its renderer started and idle, as a tab a developer has open.
+  await page.goto('about:blank');
+  await new Promise((resolve) => setTimeout(resolve, 200));
   step(`${kind}: starting the server on ${path.basename(dir)}`);
   const server = await startServer(kind, dir);
   step(`${kind}: loading the page (${server.url})`);
