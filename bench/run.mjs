@@ -216,9 +216,11 @@ async function coldStart(browser, kind, dir, n) {
   const page = await browser.newPage();
   // Every module request is kept (the default buffer stops at 250 entries).
   await page.addInitScript(() => performance.setResourceTimingBufferSize(100000));
-  // Its renderer started and idle, as a tab a developer has open.
+  // Its renderer started and idle, as a tab a developer has open, and the previous run's page
+  // torn down: closing a page of 1000 components keeps a core busy for a few hundred ms, which
+  // a server starting then would pay for.
   await page.goto('about:blank');
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   step(`${kind}: starting the server on ${path.basename(dir)}`);
   const server = await startServer(kind, dir);
   step(`${kind}: loading the page (${server.url})`);
