@@ -98,8 +98,8 @@ function whenLoadedAndIdle(fn) {
     if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 5000 });
     else setTimeout(fn, 1000);
   };
-  const registry = globalThis.__METAMON_REGISTRY__;
   if (typeof document === 'undefined') return;
+  const registry = globalThis.__METAMON_REGISTRY__;
   if (registry?.pageLoaded) registry.pageLoaded.then(idle);
   else if (document.readyState === 'complete') idle();
   else window.addEventListener('load', idle, { once: true });

@@ -361,11 +361,14 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// How a served module's inline source map starts ([`inline_source_map`], [`source_map_of`]).
+const INLINE_MAP_PREFIX: &str = "\n//# sourceMappingURL=data:application/json;base64,";
+
 /// A `//# sourceMappingURL=` comment carrying `map` inline (base64), on lines of its own.
 pub fn inline_source_map(map: &Value) -> String {
     use base64::Engine;
     format!(
-        "\n//# sourceMappingURL=data:application/json;base64,{}\n",
+        "{INLINE_MAP_PREFIX}{}\n",
         base64::engine::general_purpose::STANDARD.encode(map.to_string())
     )
 }
@@ -373,9 +376,8 @@ pub fn inline_source_map(map: &Value) -> String {
 /// The source map JSON a served module carries inline ([`inline_source_map`]), if any.
 pub fn source_map_of(served: &str) -> Option<String> {
     use base64::Engine;
-    const PREFIX: &str = "\n//# sourceMappingURL=data:application/json;base64,";
-    let at = served.rfind(PREFIX)?;
-    let encoded = served[at + PREFIX.len()..].trim_end();
+    let at = served.rfind(INLINE_MAP_PREFIX)?;
+    let encoded = served[at + INLINE_MAP_PREFIX.len()..].trim_end();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .ok()?;

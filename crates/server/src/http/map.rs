@@ -12,16 +12,9 @@ use metamon_project::module_id::{key_from_url, split_key};
 use std::sync::Arc;
 
 pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
-    let url = query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("m="))
-        .map(|url| {
-            percent_encoding::percent_decode_str(url)
-                .decode_utf8_lossy()
-                .to_string()
-        });
+    let url = super::pack::module_urls(query.as_deref())
+        .into_iter()
+        .next();
     let Some(url) = url.filter(|url| url.starts_with('/') && !url.starts_with("/@")) else {
         return text(
             StatusCode::BAD_REQUEST,

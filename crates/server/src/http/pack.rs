@@ -34,9 +34,9 @@ struct PackRequest {
     cache: bool,
 }
 
-pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
-    let modules: Vec<String> = query
-        .as_deref()
+/// The module URLs a query names, `?m=…&m=…`, decoded.
+pub(super) fn module_urls(query: Option<&str>) -> Vec<String> {
+    query
         .unwrap_or("")
         .split('&')
         .filter_map(|pair| pair.strip_prefix("m="))
@@ -45,7 +45,11 @@ pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery
                 .decode_utf8_lossy()
                 .to_string()
         })
-        .collect();
+        .collect()
+}
+
+pub async fn get(State(server): State<Arc<DevServer>>, RawQuery(query): RawQuery) -> Response {
+    let modules = module_urls(query.as_deref());
     if modules.is_empty() {
         return text(
             StatusCode::BAD_REQUEST,
