@@ -277,7 +277,7 @@ export const __hmr_import = (url) => {
 
 // Constant elements (see crates/compile/src/constant_elements.rs): the compiler turns every
 // element whose props are literals and module-level names into
-//   __metamon_elHit(id, deps) || __metamon_elKeep(id, deps, jsx(...))
+//   __metamon_el(id, () => [deps], () => jsx(...))
 // On the first render after a hot update of the module, an element whose JSX text and
 // dependencies (compared by identity) are unchanged comes back as the very object React
 // already rendered, so React skips that subtree (a root edit does not re-render every child).
@@ -288,21 +288,23 @@ function sameDeps(a, b) {
   return true;
 }
 
-/** `[hit, keep]` for one evaluation of a module, given its `import.meta.hot`. */
+const NO_DEPS = [];
+
+/** `element(id, deps, make)` for one evaluation of a module, given its `import.meta.hot`. */
 export function constantElements(hot) {
   const data = hot && hot.data;
-  if (!data) return [() => undefined, (id, deps, element) => element];
+  if (!data) return (id, deps, make) => make();
   const cache = data.metamonElements || (data.metamonElements = new Map());
   const version = (data.metamonElementsVersion = (data.metamonElementsVersion || 0) + 1);
-  const hit = (id, deps) => {
+  return (id, deps, make) => {
+    const values = deps ? deps() : NO_DEPS;
     const entry = cache.get(id);
-    if (!entry || entry.version === version || !sameDeps(entry.deps, deps)) return undefined;
-    entry.version = version;
-    return entry.element;
-  };
-  const keep = (id, deps, element) => {
-    cache.set(id, { version, deps, element });
+    if (entry && entry.version !== version && sameDeps(entry.deps, values)) {
+      entry.version = version;
+      return entry.element;
+    }
+    const element = make();
+    cache.set(id, { version, deps: values, element });
     return element;
   };
-  return [hit, keep];
 }

@@ -80,3 +80,29 @@ test('__hmr_import imports a module by URL', async () => {
   const mod = await RefreshRuntime.__hmr_import(new URL('./core.js', import.meta.url).href);
   assert.equal(typeof mod.signal, 'function');
 });
+
+test('constantElements: an unchanged element is handed back once after a module update, a changed one is made fresh', () => {
+  const hot = { data: {} };
+  let made = 0;
+  const make = (label) => () => ({ label, serial: ++made });
+  let el = RefreshRuntime.constantElements(hot);
+  const Child = () => null;
+  const first = el('a:1', () => [Child], make('a'));
+  const heading = el('h:1', null, make('h'));
+  // The same evaluation renders again: fresh elements, as React expects.
+  assert.notEqual(el('a:1', () => [Child], make('a')), first);
+  // The module is evaluated again (a hot update): the kept elements come back once.
+  el = RefreshRuntime.constantElements(hot);
+  const kept = el('a:1', () => [Child], make('a'));
+  assert.equal(kept.label, 'a');
+  assert.equal(el('h:1', null, make('h')), heading);
+  assert.notEqual(el('h:1', null, make('h')), heading, 'once per version');
+  // A named value that changed identity (a swapped component) makes the element afresh.
+  el = RefreshRuntime.constantElements(hot);
+  const OtherChild = () => null;
+  const changed = el('a:1', () => [OtherChild], make('a'));
+  assert.notEqual(changed, kept);
+  // Without import.meta.hot nothing is kept.
+  const plain = RefreshRuntime.constantElements(undefined);
+  assert.notEqual(plain('h:1', null, make('h')), plain('h:1', null, make('h')));
+});

@@ -6,15 +6,22 @@
 //! `runtime/react-refresh.js`).
 //!
 //! Runs on the transformed program (JSX already turned into `jsx()`/`jsxDEV()` calls): each
-//! constant call inside a function becomes
-//! `__metamon_elHit(id, [deps]) || __metamon_elKeep(id, [deps], call)`, where `id` names the
-//! element's JSX text (and which occurrence of it) and `deps` are the module-level values it
-//! uses, compared by identity.
+//! constant call inside a function becomes `__metamon_el(id, () => [deps], () => call)`, where
+//! `id` names the element's JSX text (and which occurrence of it) and `deps` are the
+//! module-level values it uses, compared by identity (`null` when there are none).
+//!
+//! Why thunks: V8 finds a frame's source position by scanning its function's position table
+//! from the start, and React's dev `jsx()` captures the stack of every element it creates
+//! (`Error()`, `console.createTask`; with DevTools or a test driver attached, with positions).
+//! Inline `hit(id, [deps]) || keep(id, [deps], call)` put five positions per element into the
+//! component's own function, so a root of 10 000 children spent 4.4 s of a page load in those
+//! scans; in arrows, the component's function keeps one call per element.
 
 use oxc::allocator::{Allocator, TakeIn, Vec as ArenaVec};
 use oxc::ast::ast::{
-    Argument, ArrayExpressionElement, Expression, Function, ImportDeclarationSpecifier,
-    LogicalOperator, ObjectPropertyKind, Program, PropertyKind, Statement, UnaryOperator,
+    Argument, ArrayExpressionElement, ArrowFunctionBody, Expression, FormalParameterKind,
+    FormalParameters, Function, ImportDeclarationSpecifier, ObjectPropertyKind, Program,
+    PropertyKind, Statement, UnaryOperator,
 };
 use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::{VisitMut, walk_mut};
@@ -24,8 +31,7 @@ use oxc::syntax::scope::ScopeFlags;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-pub const HIT: &str = "__metamon_elHit";
-pub const KEEP: &str = "__metamon_elKeep";
+pub const ELEMENT: &str = "__metamon_el";
 
 /// Wraps the constant elements of `program`; returns how many were wrapped.
 pub fn cache_constant_elements<'a>(
@@ -157,7 +163,11 @@ impl<'a> ElementCache<'a, '_> {
         Some(format!("{hash:x}:{occurrence}"))
     }
 
-    fn deps_array(&self, deps: &[Dep]) -> Expression<'a> {
+    /// `() => [deps]`, or `null` when the element uses no names.
+    fn deps_thunk(&self, deps: &[Dep]) -> Expression<'a> {
+        if deps.is_empty() {
+            return Expression::new_null_literal(SPAN, &self.builder);
+        }
         let elements = deps.iter().map(|dep| {
             ArrayExpressionElement::from(match dep {
                 Dep::This => Expression::new_this_expression(SPAN, &self.builder),
@@ -168,9 +178,30 @@ impl<'a> ElementCache<'a, '_> {
                 ),
             })
         });
-        Expression::new_array_expression(
+        let array = Expression::new_array_expression(
             SPAN,
             ArenaVec::from_iter_in(elements, &self.builder),
+            &self.builder,
+        );
+        self.thunk(SPAN, array)
+    }
+
+    /// `() => expression`: an arrow keeps `this` and evaluates `expression` only when called.
+    fn thunk(&self, span: oxc::span::Span, expression: Expression<'a>) -> Expression<'a> {
+        let params = FormalParameters::boxed(
+            SPAN,
+            FormalParameterKind::ArrowFormalParameters,
+            ArenaVec::new_in(&self.builder),
+            None,
+            &self.builder,
+        );
+        Expression::new_arrow_function_expression(
+            span,
+            false,
+            None,
+            params,
+            None,
+            ArrowFunctionBody::from(expression),
             &self.builder,
         )
     }
@@ -178,43 +209,27 @@ impl<'a> ElementCache<'a, '_> {
     fn wrap(&mut self, expression: &mut Expression<'a>, id: &str, deps: &[Dep]) {
         let span = expression.span();
         let call = expression.take_in(&self.builder);
-        let id = || {
-            Expression::new_string_literal(
-                SPAN,
-                self.allocator.alloc_str(id) as &str,
-                None,
-                &self.builder,
-            )
-        };
-        let function = |name: &'static str| Expression::new_identifier(SPAN, name, &self.builder);
-        let hit = Expression::new_call_expression(
-            span,
-            function(HIT),
+        let id = Expression::new_string_literal(
+            SPAN,
+            self.allocator.alloc_str(id) as &str,
             None,
-            ArenaVec::from_iter_in(
-                [Argument::from(id()), Argument::from(self.deps_array(deps))],
-                &self.builder,
-            ),
-            false,
             &self.builder,
         );
-        let keep = Expression::new_call_expression(
+        *expression = Expression::new_call_expression(
             span,
-            function(KEEP),
+            Expression::new_identifier(SPAN, ELEMENT, &self.builder),
             None,
             ArenaVec::from_iter_in(
                 [
-                    Argument::from(id()),
-                    Argument::from(self.deps_array(deps)),
-                    Argument::from(call),
+                    Argument::from(id),
+                    Argument::from(self.deps_thunk(deps)),
+                    Argument::from(self.thunk(span, call)),
                 ],
                 &self.builder,
             ),
             false,
             &self.builder,
         );
-        *expression =
-            Expression::new_logical_expression(span, hit, LogicalOperator::Or, keep, &self.builder);
         self.wrapped += 1;
     }
 }

@@ -136,9 +136,8 @@ pub fn compile_script(
     if cached_elements > 0 {
         header.push_str(&format!(
             "import {{ constantElements as __metamon_constantElements }} from \"/@metamon/react-refresh\";\n\
-             const [{}, {}] = __metamon_constantElements(import.meta.hot);\n",
-            crate::constant_elements::HIT,
-            crate::constant_elements::KEEP
+             const {} = __metamon_constantElements(import.meta.hot);\n",
+            crate::constant_elements::ELEMENT
         ));
     }
     if options.react_refresh && code.contains("$RefreshReg$(") {

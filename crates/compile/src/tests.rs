@@ -97,7 +97,7 @@ fn constant_elements_are_cached_across_hot_updates() {
     .expect("compiles")
     .code;
     insta::assert_snapshot!(code);
-    assert_eq!(code.matches("__metamon_elHit(").count(), 2, "{code}");
+    assert_eq!(code.matches("__metamon_el(").count(), 2, "{code}");
 }
 
 #[test]
