@@ -27,7 +27,7 @@ use oxc::ast::builder::AstBuilder;
 use oxc::ast_visit::{VisitMut, walk_mut};
 use oxc::semantic::Scoping;
 use oxc::span::{GetSpan, SPAN};
-use oxc::syntax::scope::ScopeFlags;
+use oxc::syntax::scope::{ScopeFlags, ScopeId};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
@@ -195,13 +195,18 @@ impl<'a> ElementCache<'a, '_> {
             None,
             &self.builder,
         );
-        Expression::new_arrow_function_expression(
+        // `pife`: printed in parentheses, which V8 takes as a hint to compile the arrow with
+        // its enclosing function (20 000 lazy compiles cost a 10 000-child root 300 ms).
+        Expression::new_arrow_function_expression_with_scope_id_and_pure_and_pife(
             span,
             false,
             None,
             params,
             None,
             ArrowFunctionBody::from(expression),
+            ScopeId::new(0),
+            false,
+            true,
             &self.builder,
         )
     }
