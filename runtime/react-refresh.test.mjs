@@ -106,3 +106,30 @@ test('constantElements: an unchanged element is handed back once after a module 
   const plain = RefreshRuntime.constantElements(undefined);
   assert.notEqual(plain('h:1', null, make('h')), plain('h:1', null, make('h')));
 });
+
+test('refreshScope / refreshBoundary: a module registers its components and accepts component-only updates', async () => {
+  // Without HMR the registrations are no-ops.
+  const [noReg, noSig] = RefreshRuntime.refreshScope(undefined, '/src/Q.jsx');
+  function Q() { return null; }
+  noReg(Q, 'Q');
+  assert.equal(RefreshRuntime.getFamilyByID('/src/Q.jsx Q'), undefined);
+  assert.equal(noSig()(Q), Q);
+
+  const invalidated = [];
+  const meta = { url: new URL('./core.js', import.meta.url).href, hot: { invalidate: (m) => invalidated.push(m) } };
+  const [reg, sig] = RefreshRuntime.refreshScope(meta.hot, '/src/core.js');
+  function Panel() { return null; }
+  reg(Panel, 'Panel');
+  assert.ok(RefreshRuntime.getFamilyByID('/src/core.js Panel'), 'registered under the module id');
+  assert.equal(typeof sig(), 'function');
+
+  const accept = RefreshRuntime.refreshBoundary(meta, '/src/core.js');
+  await new Promise((r) => setTimeout(r, 20)); // the module's own exports are read
+  // core.js exports non-components: not a boundary, the update goes to its importers.
+  accept({ signal: () => {} });
+  assert.equal(invalidated.length, 1);
+  assert.match(invalidated[0], /Fast Refresh|incompatible|export/);
+  // No new exports (the module failed): nothing to do.
+  accept(undefined);
+  assert.equal(invalidated.length, 1);
+});

@@ -161,21 +161,19 @@ pub fn compile_script(
     })
 }
 
-/// What `@vitejs/plugin-react` wraps around a module with components: route the transform's
-/// `$RefreshReg$`/`$RefreshSig$` calls to this module and accept updates that keep it a
-/// component-only module (else invalidate, so the importer takes the update).
+/// What `@vitejs/plugin-react` wraps around a module with components, in fewer bytes (see
+/// `runtime/react-refresh.js`): the transform's `$RefreshReg$`/`$RefreshSig$` calls bound to
+/// this module in its own scope, and updates accepted while they keep it a component-only
+/// module (else invalidated, so the importer takes the update).
 fn refresh_wrapper(file: &str) -> (String, String) {
     let id =
         serde_json::to_string(&format!("/{}", file.trim_start_matches('/'))).unwrap_or_default();
     let header = format!(
         "import * as RefreshRuntime from \"/@metamon/react-refresh\";\n\
-         const inWebWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;\n\
-         let prevRefreshReg, prevRefreshSig;\n\
-         if (import.meta.hot && !inWebWorker) {{ prevRefreshReg = window.$RefreshReg$; prevRefreshSig = window.$RefreshSig$; window.$RefreshReg$ = RefreshRuntime.getRefreshReg({id}); window.$RefreshSig$ = RefreshRuntime.createSignatureFunctionForTransform; }}\n"
+         const [$RefreshReg$, $RefreshSig$] = RefreshRuntime.refreshScope(import.meta.hot, {id});\n"
     );
     let footer = format!(
-        "\nif (import.meta.hot && !inWebWorker) {{ window.$RefreshReg$ = prevRefreshReg; window.$RefreshSig$ = prevRefreshSig; }}\n\
-         if (import.meta.hot && !inWebWorker) {{ RefreshRuntime.__hmr_import(import.meta.url).then((currentExports) => {{ RefreshRuntime.registerExportsForReactRefresh({id}, currentExports); import.meta.hot.accept((nextExports) => {{ if (!nextExports) return; const invalidateMessage = RefreshRuntime.validateRefreshBoundaryAndEnqueueUpdate({id}, currentExports, nextExports); if (invalidateMessage) import.meta.hot.invalidate(invalidateMessage); }}); }}); }}\n"
+        "\nRefreshRuntime.inWebWorker || import.meta.hot?.accept(RefreshRuntime.refreshBoundary(import.meta, {id}));\n"
     );
     (header, footer)
 }

@@ -396,26 +396,31 @@ impl WorkerPool {
         {
             return Ok((index, process));
         }
-        let running = slots
-            .iter()
-            .enumerate()
-            .filter_map(|(index, slot)| lock(slot).clone().map(|process| (index, process)))
-            .min_by_key(|(_, process)| process.in_flight());
-        let free_slot = slots.iter().position(|slot| lock(slot).is_none());
-        let warming = self.shared.warming.load(Ordering::SeqCst);
-        match (running, free_slot) {
-            (Some((index, process)), Some(_))
-                if process.in_flight() < process::MAX_IN_FLIGHT || warming =>
-            {
-                Ok((index, process))
-            }
-            (Some(running), None) => Ok(running),
-            (_, Some(index)) => Ok((
-                index,
-                self.shared.process(index, &options.root, options.dev)?,
-            )),
-            (None, None) => Err("no compiler worker slot".into()),
+        // Slots are read one by one while other threads start workers: a scan that saw every
+        // slot empty and then every slot taken looks again (a build compiles on every core).
+        for _ in 0..3 {
+            let running = slots
+                .iter()
+                .enumerate()
+                .filter_map(|(index, slot)| lock(slot).clone().map(|process| (index, process)))
+                .min_by_key(|(_, process)| process.in_flight());
+            let free_slot = slots.iter().position(|slot| lock(slot).is_none());
+            let warming = self.shared.warming.load(Ordering::SeqCst);
+            return match (running, free_slot) {
+                (Some((index, process)), Some(_))
+                    if process.in_flight() < process::MAX_IN_FLIGHT || warming =>
+                {
+                    Ok((index, process))
+                }
+                (Some(running), None) => Ok(running),
+                (_, Some(index)) => Ok((
+                    index,
+                    self.shared.process(index, &options.root, options.dev)?,
+                )),
+                (None, None) => continue,
+            };
         }
+        Err("no compiler worker slot".into())
     }
 
     /// Sends one request; if the worker is dead or dies, starts a new one and tries once more.
