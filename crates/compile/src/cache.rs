@@ -34,32 +34,19 @@ const MAX_BYTES: u64 = 256 << 20;
 /// serde never holds this byte raw, so a reader that meets a torn entry finds the next one.
 const RECORD: u8 = 0x1e;
 
-/// The answers live in one append-only file (`answers.log` in the cache's folder): a file per
-/// answer cost a cold build of 1000 components more kernel time creating files than the Rust
-/// side spent compiling. Each entry is one `write` in append mode, so processes sharing the
-/// cache (a dev server and a build) never interleave; the index of what an earlier run wrote
-/// is read on the first lookup.
+/// The answers live in one append-only file (`answers.log` in the cache's folder, an
+/// [`EntryLog`]).
 pub struct CompileCache {
-    log: PathBuf,
+    log: EntryLog,
     /// A hash of the worker's code and the installed compilers, read on first use.
     toolchain: OnceLock<u64>,
-    /// The log as an earlier run left it, opened once: where each entry starts, its length.
-    index: OnceLock<Option<(File, Index)>>,
-    /// Opened for appending on the first entry kept.
-    appender: Mutex<Option<File>>,
 }
 
 impl CompileCache {
     pub fn new(dir: PathBuf) -> Self {
-        let log = dir.join("answers.log");
-        if std::fs::metadata(&log).is_ok_and(|m| m.len() > MAX_BYTES) {
-            let _ = std::fs::remove_file(&log);
-        }
         Self {
-            log,
+            log: EntryLog::open(dir.join("answers.log")),
             toolchain: OnceLock::new(),
-            index: OnceLock::new(),
-            appender: Mutex::new(None),
         }
     }
 
@@ -75,11 +62,7 @@ impl CompileCache {
     }
 
     pub fn get(&self, key: u64) -> Option<Value> {
-        let (log, index) = self.index.get_or_init(|| read_index(&self.log)).as_ref()?;
-        let &(offset, len) = index.get(&key)?;
-        let mut text = vec![0; len];
-        log.read_exact_at(&mut text, offset).ok()?;
-        let response: Value = serde_json::from_slice(&text).ok()?;
+        let response: Value = serde_json::from_slice(&self.log.get(key)?).ok()?;
         (response["ok"].as_bool() == Some(true)).then_some(response)
     }
 
@@ -92,24 +75,75 @@ impl CompileCache {
         if response["ok"].as_bool() != Some(true) || reads_other_files || compared_with_previous {
             return;
         }
-        let json = response.to_string();
-        let mut entry = Vec::with_capacity(json.len() + 40);
+        self.log.put(key, response.to_string().as_bytes());
+    }
+}
+
+/// Entries (bytes) by a 64-bit key, in one append-only file: a file per entry cost a cold
+/// build of 1000 components more kernel time creating files than the Rust side spent
+/// compiling. Each entry is one `write` in append mode, so processes sharing the file (a dev
+/// server and a build) never interleave; the index of what an earlier run wrote is read on
+/// the first lookup. A file over 256 MB starts again empty.
+pub struct EntryLog {
+    path: PathBuf,
+    /// The log as an earlier run left it, opened once: where each entry starts, its length.
+    index: OnceLock<Option<(File, Index)>>,
+    /// Opened for appending on the first entry kept.
+    appender: Mutex<Option<File>>,
+}
+
+impl EntryLog {
+    pub fn open(path: PathBuf) -> Self {
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_BYTES) {
+            let _ = std::fs::remove_file(&path);
+        }
+        Self {
+            path,
+            index: OnceLock::new(),
+            appender: Mutex::new(None),
+        }
+    }
+
+    /// The entry an earlier run kept under `key` (the index is read once, on the first lookup:
+    /// this run's own entries are for the next).
+    pub fn get(&self, key: u64) -> Option<Vec<u8>> {
+        let (log, index) = self.index.get_or_init(|| read_index(&self.path)).as_ref()?;
+        let &(offset, len) = index.get(&key)?;
+        let mut bytes = vec![0; len];
+        log.read_exact_at(&mut bytes, offset).ok()?;
+        Some(bytes)
+    }
+
+    /// Appends an entry; `bytes` must not hold the record mark (JSON written by serde does not).
+    pub fn put(&self, key: u64, bytes: &[u8]) {
+        let mut entry = Vec::with_capacity(bytes.len() + 40);
         entry.push(RECORD);
-        entry.extend_from_slice(format!("{key:016x} {}\n", json.len()).as_bytes());
-        entry.extend_from_slice(json.as_bytes());
+        entry.extend_from_slice(format!("{key:016x} {}\n", bytes.len()).as_bytes());
+        entry.extend_from_slice(bytes);
         entry.push(b'\n');
+        if let Some(file) = self.appender().as_mut() {
+            let _ = file.write_all(&entry);
+        }
+    }
+
+    /// Opens the log now, for reading and appending, rather than on first use: a long-running
+    /// server then holds the same files from its start.
+    pub fn open_files(&self) {
+        self.index.get_or_init(|| read_index(&self.path));
+        drop(self.appender());
+    }
+
+    fn appender(&self) -> MutexGuard<'_, Option<File>> {
         let mut appender = lock(&self.appender);
         if appender.is_none() {
-            let _ = std::fs::create_dir_all(self.log.parent().unwrap_or(Path::new(".")));
+            let _ = std::fs::create_dir_all(self.path.parent().unwrap_or(Path::new(".")));
             *appender = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(&self.log)
+                .open(&self.path)
                 .ok();
         }
-        if let Some(file) = appender.as_mut() {
-            let _ = file.write_all(&entry);
-        }
+        appender
     }
 }
 

@@ -27,7 +27,7 @@ use oxc::syntax::scope::ScopeFlags;
 use std::collections::HashMap;
 
 /// A module in factory form. [`Factory::code`] writes the function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Factory {
     /// What the module imports statically, in evaluation order: `__i(n)` is `deps[n]`.
     pub deps: Vec<String>,

@@ -85,6 +85,9 @@ impl DevServer {
                 .filter(|url| module_kind(url, &options).is_some_and(ModuleKind::is_script))
                 .collect();
         }
+        if self.bundled() {
+            self.pipeline.open_factory_log();
+        }
         let deps = self.pipeline.deps();
         deps.start_warm_up();
         // Every installed framework's runtime entries are bundled up front, so a component that

@@ -51,6 +51,8 @@ impl Pipeline {
     pub fn new(root: PathBuf, config: Config, channel: HmrChannel) -> Self {
         let resolution = RwLock::new(Arc::new(Resolution::new(&root, &config)));
         let worker = WorkerPool::with_cache(project_files::cache_dir(&root).join("compile"));
+        let factories =
+            factories::FactoryCache::new(project_files::cache_dir(&root).join("factories"));
         Self {
             settings: RwLock::new(Settings::new(&root, config)),
             root,
@@ -59,7 +61,7 @@ impl Pipeline {
             graph: Mutex::new(Graph::default()),
             deps: Deps::default(),
             channel,
-            factories: Default::default(),
+            factories,
             first_seen: Mutex::new(HashMap::new()),
         }
     }
@@ -133,6 +135,11 @@ impl Pipeline {
         served: &str,
     ) -> Result<Arc<metamon_project::module_factory::Factory>, String> {
         self.factories.factory(served)
+    }
+
+    /// Bundled dev serving: factories of earlier runs are read, and new ones kept, from now.
+    pub fn open_factory_log(&self) {
+        self.factories.open_log();
     }
 
     /// The npm entries of every installed framework's runtime, bundled up front so that a
