@@ -242,6 +242,14 @@ fn compile_file(
     })?;
     match kind {
         ModuleKind::Script => {
+            // The key holds what this branch reads: change one, change the other.
+            let cache = worker.script_cache();
+            let key = cache.and_then(|cache| cache.key(file, source, options));
+            if let (Some(cache), Some(key)) = (cache, key)
+                && let Some(compiled) = cache.get(key)
+            {
+                return Ok(compiled);
+            }
             let kept = module_state_kept(file, source, options);
             let script = ScriptOptions {
                 // Devtools show the file as written, not its instrumentation.
@@ -252,7 +260,11 @@ fn compile_file(
                 jsx_import_source: options.jsx_import_source.clone(),
                 ..ScriptOptions::default()
             };
-            compile_script(file, kept.as_deref().unwrap_or(source), &script)
+            let compiled = compile_script(file, kept.as_deref().unwrap_or(source), &script)?;
+            if let (Some(cache), Some(key)) = (cache, key) {
+                cache.put(key, &compiled);
+            }
+            Ok(compiled)
         }
         ModuleKind::SolidScript | ModuleKind::Vue | ModuleKind::Svelte => {
             let framework = descriptor(kind.framework(file).unwrap_or(Framework::Solid));

@@ -6,7 +6,7 @@
 
 mod process;
 
-use crate::cache::CompileCache;
+use crate::cache::{CompileCache, ScriptCache};
 use crate::{Compiled, Diagnostic, Options, set_map_source, shift_map};
 use process::{Failure, Process};
 use serde_json::{Value, json};
@@ -62,6 +62,8 @@ pub struct WorkerPool {
     /// Restarts since the last `take_restart_notices`, worded for the page.
     restart_notices: Mutex<Vec<String>>,
     cache: Option<CompileCache>,
+    /// Plain scripts compiled by earlier runs (beside `cache`).
+    scripts: Option<ScriptCache>,
     /// Files compiled by this pool: their next compile is an edit, never served from the cache.
     compiled: Mutex<HashSet<String>>,
 }
@@ -111,6 +113,7 @@ impl Default for WorkerPool {
             next_id: AtomicU64::new(0),
             restart_notices: Mutex::new(Vec::new()),
             cache: None,
+            scripts: None,
             compiled: Mutex::new(HashSet::new()),
         }
     }
@@ -221,9 +224,15 @@ impl WorkerPool {
     /// compiled by an earlier run is not compiled again, and needs no Node process.
     pub fn with_cache(dir: PathBuf) -> Self {
         Self {
+            scripts: Some(ScriptCache::new(&dir)),
             cache: Some(CompileCache::new(dir)),
             ..Self::default()
         }
+    }
+
+    /// Where plain scripts of earlier runs are kept, if anywhere.
+    pub(crate) fn script_cache(&self) -> Option<&ScriptCache> {
+        self.scripts.as_ref()
     }
 
     /// A page is loading (the dev server answered a request): the pool is not idle yet, so the
