@@ -145,9 +145,10 @@ impl ScriptCache {
     }
 }
 
-/// This build of metamon: its executable's size and modification time (a rebuilt or upgraded
-/// binary never reads what another one compiled).
-fn build_identity() -> u64 {
+/// This build of metamon: its executable's size and modification time. Part of the key of what
+/// is kept across runs and made by metamon's own code (scripts, module factories): a rebuilt
+/// or upgraded binary never reads what another one made.
+pub fn build_identity() -> u64 {
     static IDENTITY: OnceLock<u64> = OnceLock::new();
     *IDENTITY.get_or_init(|| {
         let metadata = std::env::current_exe().and_then(std::fs::metadata);

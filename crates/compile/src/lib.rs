@@ -13,7 +13,7 @@ mod script;
 mod typescript;
 mod worker;
 
-pub use cache::EntryLog;
+pub use cache::{EntryLog, build_identity};
 pub use css::{CssModules, compile_css, css_module_js, extract_css, minify_css};
 pub use frameworks::{Descriptor, RenderUses, descriptor};
 pub use metamon_mtm::{Diagnostic, Framework, line_column};
